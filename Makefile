@@ -1,0 +1,32 @@
+# AutoCoach: `make run` serves the app on http://localhost:3000; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+
+# Reflex uses the bun installed from npm into .tools/ (its own installer needs
+# the internet) and must not phone home.
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export PYTHON
+
+.PHONY: setup setup-test run test test-fast clean
+
+setup:
+	@scripts/setup.sh run
+
+setup-test:
+	@scripts/setup.sh test
+
+run: setup
+	.venv/bin/reflex run --env prod
+
+test: setup-test
+	.venv/bin/pytest
+
+# Everything but the browser tests: seconds instead of minutes.
+test-fast: setup-test
+	.venv/bin/pytest -m "not browser"
+
+clean:
+	rm -rf .web .states test-artifacts .pytest_cache .hypothesis

@@ -1,0 +1,116 @@
+"""The shared frame of every page: header, main area, footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from autocoach import routes
+
+MAX_WIDTH = "72rem"
+
+
+def logo() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.center(
+                rx.icon("gauge", size=20, color="white"),
+                background=rx.color("accent", 9),
+                border_radius="10px",
+                width="34px",
+                height="34px",
+            ),
+            rx.text("AutoCoach", weight="bold", size="5", color=rx.color("gray", 12)),
+            align="center",
+            spacing="2",
+        ),
+        href=routes.HOME,
+        underline="none",
+        aria_label="AutoCoach, accueil",
+    )
+
+
+def header(*right: rx.Component) -> rx.Component:
+    """Top bar; pages pass what goes on the right (login button, account menu)."""
+    return rx.box(
+        rx.hstack(
+            logo(),
+            rx.spacer(),
+            *right,
+            align="center",
+            width="100%",
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            padding_x=["1rem", "1.5rem"],
+            padding_y="0.75rem",
+            spacing="3",
+        ),
+        as_="header",
+        position="sticky",
+        top="0",
+        z_index="10",
+        background=rx.color("gray", 1, alpha=True),
+        backdrop_filter="blur(10px)",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def footer() -> rx.Component:
+    return rx.box(
+        rx.flex(
+            rx.vstack(
+                logo(),
+                rx.text(
+                    "Le copilote des propriétaires de voitures d'occasion.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                spacing="2",
+            ),
+            rx.spacer(),
+            rx.vstack(
+                rx.text("Vos données restent les vôtres", weight="medium", size="2"),
+                rx.text(
+                    "Documents chiffrés, jamais revendus. Fonctionne sans IA externe.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                spacing="1",
+                max_width="22rem",
+            ),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            gap="1.5rem",
+            width="100%",
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            padding_x=["1rem", "1.5rem"],
+            padding_y="2rem",
+        ),
+        as_="footer",
+        border_top=f"1px solid {rx.color('gray', 4)}",
+        background=rx.color("gray", 2),
+        margin_top="4rem",
+    )
+
+
+def page_frame(*children: rx.Component, header_right: list[rx.Component] | None = None) -> rx.Component:
+    """A full page: header, a centred main column, footer."""
+    return rx.box(
+        rx.el.a(
+            "Aller au contenu",
+            href="#contenu",
+            class_name="skip-link",
+        ),
+        header(*(header_right or [])),
+        rx.box(
+            *children,
+            as_="main",
+            id="contenu",
+            width="100%",
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            padding_x=["1rem", "1.5rem"],
+        ),
+        footer(),
+        min_height="100vh",
+        background=rx.color("gray", 1),
+    )

@@ -1,0 +1,189 @@
+"""Database tables (plain SQLModel, `table=True`).
+
+Times are aware UTC (see `db.utcnow`). Money is in euros. Every row of user data
+hangs off `user` through `vehicle`, with ON DELETE CASCADE, so deleting an
+account or a vehicle removes what belongs to it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from autocoach.db import utcnow
+
+# Named constraints, so that later migrations (SQLite batch mode included) can
+# refer to them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _fk(target: str, *, ondelete: str, nullable: bool = False, index: bool = True) -> Any:
+    """A foreign-key field with an explicit ON DELETE rule (SQLModel's own
+    `foreign_key=` cannot express it portably)."""
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(
+            Integer,
+            ForeignKey(target, ondelete=ondelete),
+            nullable=nullable,
+            index=index,
+        ),
+    )
+
+
+def _json_field() -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login: datetime | None = None
+    is_active: bool = True
+
+
+class LoginToken(SQLModel, table=True):
+    """A magic link sent by email. Only the SHA-256 of the token is stored.
+
+    The account may not exist yet (it is created on the first successful
+    login), hence the email rather than a user id. Rows also serve the
+    per-email and per-client rate limits.
+    """
+
+    __tablename__ = "login_token"
+    __table_args__ = (
+        Index("ix_login_token_email_created", "email", "created_at"),
+        Index("ix_login_token_client_created", "client_hash", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    token_hash: str = Field(max_length=64, unique=True)
+    client_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    # Where to go after login (a path inside the app, validated on the way in).
+    next_path: str = Field(default="/dashboard", max_length=300)
+
+
+class UserSession(SQLModel, table=True):
+    """A logged-in browser. The cookie holds the id; the table its SHA-256."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user.id", ondelete="CASCADE")
+    session_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    last_seen_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class Vehicle(SQLModel, table=True):
+    __tablename__ = "vehicle"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = _fk("user.id", ondelete="CASCADE")
+    license_plate: str | None = Field(default=None, max_length=16)
+    brand: str = Field(max_length=60)
+    model: str = Field(max_length=80)
+    version: str | None = Field(default=None, max_length=120)
+    year: int
+    mileage: int = 0
+    fuel_type: str = Field(max_length=30)
+    gearbox: str | None = Field(default=None, max_length=20)
+    previous_owners: int | None = None
+    purchase_date: date | None = None
+    purchase_price: float | None = None
+    vin: str | None = Field(default=None, max_length=17)
+    first_registration_date: date | None = None
+    fiscal_power: int | None = None
+    power_kw: int | None = None
+    co2_g_km: int | None = None
+    color: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_id: int = _fk("vehicle.id", ondelete="CASCADE")
+    # histovec | carte_grise | facture; None until the content has been read.
+    document_type: str | None = Field(default=None, max_length=20)
+    original_filename: str = Field(max_length=255)
+    stored_path: str = Field(max_length=255)
+    mime_type: str = Field(max_length=100)
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    # pending | reading | processed | failed
+    status: str = Field(default="pending", max_length=20)
+    error_message: str | None = None
+    extracted: dict | None = _json_field()
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = None
+
+
+class Analysis(SQLModel, table=True):
+    """A cached engine result, reused until the vehicle's inputs change."""
+
+    __tablename__ = "analysis"
+    __table_args__ = (Index("ix_analysis_vehicle_inputs", "vehicle_id", "inputs_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_id: int = _fk("vehicle.id", ondelete="CASCADE", index=False)
+    reliability_score: float
+    monthly_cost_estimate: float
+    resale_recommendation: dict | None = _json_field()
+    generated_ad: dict | None = _json_field()
+    # The whole engine result, as its JSON form.
+    result: dict | None = _json_field()
+    inputs_hash: str = Field(max_length=64)
+    engine_version: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Expense(SQLModel, table=True):
+    __tablename__ = "expense"
+
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_id: int = _fk("vehicle.id", ondelete="CASCADE")
+    # The invoice it was read from, if any; the expense outlives its document.
+    document_id: int | None = _fk("document.id", ondelete="SET NULL", nullable=True)
+    date: date
+    mileage: int | None = None
+    category: str = Field(max_length=30)
+    amount: float
+    label: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MileageReading(SQLModel, table=True):
+    """Odometer history: readings are added, never overwritten."""
+
+    __tablename__ = "mileage_reading"
+    __table_args__ = (UniqueConstraint("vehicle_id", "date", "km", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_id: int = _fk("vehicle.id", ondelete="CASCADE")
+    document_id: int | None = _fk("document.id", ondelete="SET NULL", nullable=True)
+    date: date
+    km: int
+    # owner | correction | carte_grise | histovec | facture
+    source: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)

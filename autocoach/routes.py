@@ -1,0 +1,14 @@
+"""Route paths and URL builders, in one place so links never drift."""
+
+from __future__ import annotations
+
+HOME = "/"
+LOGIN = "/login"
+LOGOUT = "/logout"
+VERIFY = "/auth/verify/[token]"
+DASHBOARD = "/dashboard"
+
+
+def verify_url(app_url: str, token: str) -> str:
+    """The magic link; its host always comes from the APP_URL setting."""
+    return f"{app_url.rstrip('/')}/auth/verify/{token}"

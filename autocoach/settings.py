@@ -1,0 +1,167 @@
+"""Every setting of AutoCoach, read once from the environment (and a `.env` file).
+
+`.env.example` documents each of them. Nothing else in the app reads
+`os.environ` for configuration: it asks `get_settings()`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+
+# The project root: where rxconfig.py, alembic.ini and data/ live.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value the app cannot work with (message in English for operators)."""
+
+
+def _env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = _env_str(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env_str(name).lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _resolve_path(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def normalize_database_url(raw: str, data_dir: Path) -> str:
+    """Accept the URLs people write and return one SQLAlchemy understands.
+
+    `postgresql://` and `postgres://` get the psycopg 3 driver (the one we ship);
+    a relative SQLite path is made absolute against the project root so the app,
+    alembic and the CLI all open the same file whatever their working directory.
+    """
+    url = raw or f"sqlite:///{data_dir / 'autocoach.db'}"
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise SettingsError(f"DATABASE_URL is not a URL: {raw!r}")
+    if scheme in {"postgres", "postgresql"}:
+        return f"postgresql+psycopg://{rest}"
+    if scheme.startswith("postgresql+"):
+        return url
+    if scheme == "sqlite":
+        path = rest[1:] if rest.startswith("/") else rest
+        if path in {"", ":memory:"}:
+            raise SettingsError("DATABASE_URL must name a SQLite file, not an in-memory database")
+        if not path.startswith("/"):
+            path = str(PROJECT_ROOT / path)
+        return f"sqlite:///{path}"
+    raise SettingsError(f"DATABASE_URL must be sqlite:/// or postgresql://, got scheme {scheme!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_url: str
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    # Magic-link login.
+    login_token_ttl_minutes: int
+    session_ttl_days: int
+    login_requests_per_email_per_hour: int
+    login_requests_per_client_per_hour: int
+    # Mail: SMTP when smtp_host is set, else .eml files in mail_outbox_dir.
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_starttls: bool
+    mail_from: str
+    mail_outbox_dir: Path
+    # Optional OpenAI-compatible model.
+    openai_api_key: str
+    openai_base_url: str
+    openai_model: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def app_uses_https(self) -> bool:
+        return self.app_url.startswith("https://")
+
+    @property
+    def app_origin(self) -> str:
+        parts = urlsplit(self.app_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def ai_enabled(self) -> bool:
+        return bool(self.openai_api_key)
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment, after loading `.env` if present.
+
+    Variables already in the environment win over `.env`, so tests and
+    deployments can override any of them.
+    """
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    data_dir = _resolve_path(_env_str("DATA_DIR", "data"))
+    app_url = _env_str("APP_URL", "http://localhost:3000").rstrip("/")
+    parts = urlsplit(app_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise SettingsError(f"APP_URL must look like https://autocoach.example, got {app_url!r}")
+    return Settings(
+        app_url=app_url,
+        data_dir=data_dir,
+        database_url=normalize_database_url(_env_str("DATABASE_URL"), data_dir),
+        redis_url=_env_str("REDIS_URL") or None,
+        login_token_ttl_minutes=_env_int("LOGIN_TOKEN_TTL_MINUTES", 15, minimum=1),
+        session_ttl_days=_env_int("SESSION_TTL_DAYS", 30, minimum=1),
+        login_requests_per_email_per_hour=_env_int("LOGIN_REQUESTS_PER_EMAIL_PER_HOUR", 5, 1),
+        login_requests_per_client_per_hour=_env_int("LOGIN_REQUESTS_PER_CLIENT_PER_HOUR", 20, 1),
+        smtp_host=_env_str("SMTP_HOST"),
+        smtp_port=_env_int("SMTP_PORT", 587, minimum=1),
+        smtp_user=_env_str("SMTP_USER"),
+        smtp_password=os.environ.get("SMTP_PASSWORD", ""),
+        smtp_starttls=_env_bool("SMTP_STARTTLS", True),
+        mail_from=_env_str("MAIL_FROM", "AutoCoach <no-reply@autocoach.local>"),
+        mail_outbox_dir=_resolve_path(_env_str("MAIL_OUTBOX_DIR") or str(data_dir / "outbox")),
+        openai_api_key=_env_str("OPENAI_API_KEY"),
+        openai_base_url=_env_str("OPENAI_BASE_URL"),
+        openai_model=_env_str("OPENAI_MODEL", "gpt-4o-mini"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,372 @@
+"""analyze(facts, as_of, reference) -> AnalysisResult: the whole engine, one call.
+
+Pure and deterministic: same facts, same date, same reference data give the
+same result (and the same `inputs_hash`, which callers use as a cache key).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Mapping
+
+from autocoach.data import ReferenceData, load_reference
+from autocoach.domain.comparison import Comparison, compare_models
+from autocoach.domain.costs import CostLine, estimate_monthly_costs, segment_for
+from autocoach.domain.facts import VehicleFacts
+from autocoach.domain.formatting import (
+    format_date,
+    format_eur,
+    format_km,
+    format_score,
+)
+from autocoach.domain.odometer import OdometerFinding, check_odometer, estimate_annual_km
+from autocoach.domain.reliability import (
+    ReliabilityFactor,
+    applicable_weaknesses,
+    assess_reliability,
+    maintenance_history,
+    timing_belt_status,
+)
+from autocoach.domain.rules import (
+    CT_FINE_EUR,
+    add_months,
+    crit_air_details,
+    sale_inspection_check,
+    technical_inspection_status,
+    years_between,
+)
+from autocoach.domain.scenarios import Scenario, keep_or_sell_scenarios
+from autocoach.domain.valuation import (
+    ResaleAdvice,
+    ValuePoint,
+    estimate_value,
+    resale_advice,
+    valuation_context,
+    value_curve,
+    vehicle_value,
+)
+
+__all__ = ["ENGINE_VERSION", "Alert", "AnalysisResult", "analyze", "inputs_hash", "SEVERITIES"]
+
+# Bump when a rule or a weight changes: cached analyses are then recomputed.
+ENGINE_VERSION = "1.0.0"
+
+# Alert severities, most serious first.
+SEVERITIES = ("critical", "warning", "info")
+
+# Alert types (stable ids): controle_technique, crit_air, distribution,
+# entretien, kilometrage, situation_administrative, faiblesse_connue.
+
+
+@dataclass(frozen=True)
+class Alert:
+    type: str
+    due_date: date | None
+    severity: str  # "critical", "warning", "info"
+    message: str  # French
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    engine_version: str
+    as_of: date
+    vehicle: str
+    model_known: bool
+    segment: str
+    age_years: float
+    current_km: int
+    annual_km: int
+    annual_km_basis: str
+    reliability_score: float
+    reliability_base: float
+    reliability_factors: tuple[ReliabilityFactor, ...]
+    monthly_cost_estimate: int
+    monthly_cost_breakdown: tuple[CostLine, ...]
+    resale: ResaleAdvice
+    value_curve: tuple[ValuePoint, ...]
+    alerts: tuple[Alert, ...]
+    scenarios: tuple[Scenario, ...]
+    comparisons: tuple[Comparison, ...]
+    crit_air: int | None
+    crit_air_label: str
+    next_technical_inspection: date
+    odometer_findings: tuple[OdometerFinding, ...]
+    summary: str
+    sources: Mapping[str, str]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Plain JSON types: dates as YYYY-MM-DD, numbers as numbers."""
+        return _jsonable(self)
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def inputs_hash(facts: VehicleFacts, reference: ReferenceData | None = None, as_of: date | None = None) -> str:
+    """Stable sha256 of everything that affects the result.
+
+    Facts, reference data (files + owner overrides), engine version, and the
+    analysis date when given (ages, due dates and values all move with it:
+    pass it unless the cache is keyed by day elsewhere).
+    """
+    reference = reference or load_reference()
+    payload = {
+        "engine": ENGINE_VERSION,
+        "reference": reference.fingerprint,
+        "facts": _jsonable(facts),
+        "as_of": as_of.isoformat() if as_of else None,
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def analyze(
+    facts: VehicleFacts, as_of: date | None = None, reference: ReferenceData | None = None
+) -> AnalysisResult:
+    as_of = as_of or date.today()
+    reference = reference or load_reference()
+    spec = reference.find_model(facts.brand, facts.model)
+    make = reference.find_make(facts.brand)
+    reg = facts.registration_date
+    age = years_between(reg, as_of)
+
+    odometer = check_odometer(facts, as_of)
+    km = odometer.current_km
+    annual_km, annual_basis = estimate_annual_km(facts, as_of, odometer, reference.prices.annual_km_default)
+    history = maintenance_history(facts, as_of)
+    belt = timing_belt_status(facts, as_of, reference, spec, km, annual_km)
+    belt_cost = reference.prices.timing_belt_job
+    ct = technical_inspection_status(reg, facts.technical_inspections, as_of)
+    sale = sale_inspection_check(reg, facts.technical_inspections, as_of)
+
+    reliability = assess_reliability(
+        facts, as_of, reference, spec=spec, make=make, odometer=odometer, history=history
+    )
+    ctx = valuation_context(
+        facts,
+        reference,
+        spec=spec,
+        make=make,
+        odometer=odometer,
+        ct_pending=ct.kind in ("contre_visite", "immediat"),
+    )
+    estimate = estimate_value(ctx, age, km)
+    next_year = vehicle_value(ctx, age + 1, km + annual_km)
+    costs = estimate_monthly_costs(
+        facts,
+        as_of,
+        reference,
+        spec=spec,
+        make=make,
+        annual_km=annual_km,
+        value_now=estimate.raw,
+        value_next_year=next_year,
+        ct=ct,
+    )
+    resale = resale_advice(
+        facts,
+        as_of,
+        ctx,
+        estimate,
+        annual_km=annual_km,
+        ct=ct,
+        sale=sale,
+        belt=belt,
+        belt_cost=belt_cost,
+        odometer=odometer,
+        next_year_value=next_year,
+    )
+    scenarios = keep_or_sell_scenarios(as_of, ctx, age, km, annual_km, costs, belt, belt_cost)
+    comparisons = compare_models(facts, as_of, reference, spec=spec, current_km=km, annual_km=annual_km)
+    crit = crit_air_details(facts.fuel_type, facts.euro_class, facts.first_registration_date)
+
+    alerts = _alerts(facts, as_of, km, ct, crit, belt, history, odometer.findings, spec, reference)
+    segment = segment_for(spec, reference)
+    label = spec.label if spec is not None else facts.label
+    summary = _summary(label, facts, km, reliability.score, costs.total, costs.lines, resale, ct, alerts)
+
+    return AnalysisResult(
+        engine_version=ENGINE_VERSION,
+        as_of=as_of,
+        vehicle=label,
+        model_known=spec is not None,
+        segment=segment.id,
+        age_years=round(age, 2),
+        current_km=km,
+        annual_km=annual_km,
+        annual_km_basis=annual_basis,
+        reliability_score=reliability.score,
+        reliability_base=reliability.base,
+        reliability_factors=reliability.factors,
+        monthly_cost_estimate=costs.total,
+        monthly_cost_breakdown=costs.lines,
+        resale=resale,
+        value_curve=value_curve(ctx, as_of, age, km, annual_km),
+        alerts=alerts,
+        scenarios=scenarios,
+        comparisons=comparisons,
+        crit_air=crit.category,
+        crit_air_label=crit.label,
+        next_technical_inspection=ct.due_date,
+        odometer_findings=odometer.findings,
+        summary=summary,
+        sources=reference.sources,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Alerts and summary
+
+
+def _alerts(facts, as_of, km, ct, crit, belt, history, findings, spec, reference) -> tuple[Alert, ...]:  # type: ignore[no-untyped-def]
+    alerts: list[Alert] = []
+
+    # Contrôle technique: always present, severity from the deadline.
+    if ct.kind == "immediat":
+        alerts.append(Alert("controle_technique", ct.due_date, "critical", ct.reason))
+    elif ct.kind == "inconnu":
+        alerts.append(Alert("controle_technique", ct.due_date, "warning", ct.reason))
+    elif ct.overdue:
+        alerts.append(
+            Alert(
+                "controle_technique",
+                ct.due_date,
+                "critical",
+                f"Contrôle technique dépassé depuis le {format_date(ct.due_date)} : le véhicule ne "
+                f"devrait plus circuler (amende de {CT_FINE_EUR} €). Prenez rendez-vous au plus vite.",
+            )
+        )
+    else:
+        soon = ct.due_date <= add_months(as_of, 3)
+        severity = "warning" if soon or ct.kind == "contre_visite" else "info"
+        alerts.append(Alert("controle_technique", ct.due_date, severity, ct.reason))
+
+    if crit.status == "non_classe":
+        alerts.append(Alert("crit_air", None, "warning", crit.basis))
+    else:
+        alerts.append(
+            Alert(
+                "crit_air",
+                None,
+                "info",
+                f"{crit.basis} Vérifiez les restrictions des zones à faibles émissions (ZFE) de vos trajets.",
+            )
+        )
+
+    if belt is not None:
+        if belt.overdue:
+            alerts.append(Alert("distribution", belt.due_date, "warning", belt.message))
+        elif belt.due_date <= add_months(as_of, 6):
+            alerts.append(Alert("distribution", belt.due_date, "warning", belt.message))
+        elif belt.due_date <= add_months(as_of, 24):
+            alerts.append(Alert("distribution", belt.due_date, "info", belt.message))
+
+    age = years_between(facts.registration_date, as_of)
+    last = history.last_service
+    if last is not None:
+        months = years_between(last.date, as_of) * 12
+        km_since = None
+        if last.mileage is not None and km:
+            km_since = km - last.mileage
+        if months > 24 or (km_since is not None and km_since > 30_000):
+            alerts.append(
+                Alert(
+                    "entretien",
+                    None,
+                    "warning",
+                    f"Dernier entretien facturé le {format_date(last.date)}"
+                    + (f", il y a {format_km(km_since)}" if km_since and km_since > 0 else "")
+                    + " : une révision est en retard.",
+                )
+            )
+        elif months > 12:
+            due = add_months(last.date, 12)
+            alerts.append(
+                Alert(
+                    "entretien",
+                    due,
+                    "info",
+                    f"Dernier entretien facturé le {format_date(last.date)} : une révision annuelle est à prévoir.",
+                )
+            )
+    elif age >= 2 and facts.fuel_type != "electrique":
+        alerts.append(
+            Alert(
+                "entretien",
+                None,
+                "info",
+                "Aucune vidange ni révision enregistrée : ajoutez vos factures pour suivre l'entretien.",
+            )
+        )
+
+    for f in findings:
+        alerts.append(Alert("kilometrage", f.date, f.severity, f.message))
+
+    s = facts.situation
+    admin = [
+        (s.opposition, "critical", "Opposition au transfert du certificat (OTCI) : la vente est impossible tant qu'elle n'est pas levée."),
+        (s.saisie, "critical", "Déclaration valant saisie : la vente est impossible tant qu'elle n'est pas levée."),
+        (s.vol, "critical", "Véhicule ou titre déclaré volé dans Histovec : contactez la préfecture ou la gendarmerie."),
+        (s.suspension, "critical", "Certificat d'immatriculation suspendu : le véhicule ne peut ni circuler ni être vendu."),
+        (s.annulation, "critical", "Certificat d'immatriculation annulé : régularisation obligatoire."),
+        (s.gage, "warning", "Gage inscrit : il doit être levé (certificat de non-gage) avant la vente."),
+        (s.procedure_ve or s.vei, "warning", "Procédure « véhicule endommagé » signalée : gardez les preuves de réparation et du contrôle par l'expert."),
+        (s.perte, "info", "Perte du titre déclarée : un duplicata est nécessaire pour vendre."),
+        (s.duplicata, "info", "Un duplicata du certificat a été émis : vérifiez que vous détenez bien le dernier."),
+    ]
+    for active, severity, message in admin:
+        if active:
+            alerts.append(Alert("situation_administrative", None, severity, message))
+
+    for applied in applicable_weaknesses(facts, spec, reference):
+        w = applied.weakness
+        severity = "warning" if applied.certain and applied.remedy is None and w.penalty >= 1 else "info"
+        text = f"{w.title} : {w.detail}"
+        if not applied.certain:
+            text += " Vérifiez si votre version est concernée."
+        alerts.append(Alert("faiblesse_connue", None, severity, text))
+
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    return tuple(
+        sorted(alerts, key=lambda a: (order[a.severity], a.due_date or date.max, a.type))
+    )
+
+
+_ENERGY_WORDS = {"Carburant": "de carburant", "Électricité": "d'électricité", "Carburant et électricité": "d'énergie"}
+
+
+def _summary(label, facts, km, score, total, lines, resale, ct, alerts) -> str:  # type: ignore[no-untyped-def]
+    energy = next(line for line in lines if line.key == "energy")
+    energy_words = _ENERGY_WORDS.get(energy.label, "d'énergie")
+    loss = next(line for line in lines if line.key == "depreciation")
+    parts = [
+        f"{label} de {facts.year}, {format_km(km)} : fiabilité estimée {format_score(score)}.",
+        f"Coût estimé {format_eur(total)} par mois, dont {format_eur(energy.amount)} "
+        f"{energy_words} et {format_eur(loss.amount)} de perte de valeur.",
+        f"Valeur de revente actuelle : {format_eur(resale.value_low)} à {format_eur(resale.value_high)}.",
+    ]
+    if ct.kind == "inconnu":
+        parts.append("Aucun contrôle technique enregistré : ajoutez le dernier pour connaître l'échéance.")
+    elif ct.overdue or ct.kind == "immediat":
+        parts.append(f"Contrôle technique à refaire sans attendre (échéance du {format_date(ct.due_date)}).")
+    else:
+        parts.append(f"Prochain contrôle technique avant le {format_date(ct.due_date)}.")
+    if resale.best_time_to_sell is not None:
+        parts.append(f"Meilleur moment pour vendre : {resale.best_time_label[0].lower()}{resale.best_time_label[1:]}.")
+    critical = sum(1 for a in alerts if a.severity == "critical")
+    if critical:
+        parts.append(f"Attention : {critical} alerte{'s' if critical > 1 else ''} importante{'s' if critical > 1 else ''} à traiter.")
+    return " ".join(parts)

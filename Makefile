@@ -10,7 +10,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PYTHON
 
-.PHONY: setup setup-test run test test-fast clean
+.PHONY: setup setup-test run test test-fast bench clean
 
 setup:
 	@scripts/setup.sh run
@@ -27,6 +27,11 @@ test: setup-test
 # Everything but the browser tests: seconds instead of minutes.
 test-fast: setup-test
 	.venv/bin/pytest -m "not browser"
+
+# Speed figures, printed and written to bench/RESULTS.md (no timed tests).
+bench: setup-test
+	cd bench && ../.venv/bin/python bench_analysis.py
+	cd bench && ../.venv/bin/python bench_documents.py
 
 clean:
 	rm -rf .web .states test-artifacts .pytest_cache .hypothesis

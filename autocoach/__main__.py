@@ -8,8 +8,10 @@ no traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -27,6 +29,56 @@ def _cmd_plate(args: argparse.Namespace) -> int:
     except InvalidPlate as exc:
         raise CommandError(str(exc)) from exc
     print(plate.display)
+    return EXIT_OK
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CommandError(f"Impossible de lire le fichier « {path} » : {exc.strerror}.") from exc
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    from autocoach.domain.documents.classify import parse_document
+    from autocoach.services.text import UnreadableDocument, extract_text, sniff_mime
+
+    data = _read_file(args.file)
+    try:
+        extracted = extract_text(data, sniff_mime(data))
+    except UnreadableDocument as exc:
+        raise CommandError(str(exc)) from exc
+    parsed = parse_document(extracted.text, args.type)
+    if parsed.document_type is None:
+        raise CommandError(
+            "Document non reconnu : précisez son type avec --type carte_grise|histovec|facture."
+        )
+    output = parsed.to_json_dict()
+    output["warnings"] = list(dict.fromkeys([*extracted.warnings, *output["warnings"]]))
+    print(json.dumps(output, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from autocoach.domain.analysis import analyze
+    from autocoach.domain.facts import InvalidVehicleData, vehicle_facts_from_dict
+
+    try:
+        payload = json.loads(_read_file(args.file).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CommandError(f"Le fichier « {args.file} » n'est pas un JSON valide.") from exc
+    if not isinstance(payload, dict):
+        raise CommandError("Le JSON doit décrire un véhicule (un objet { ... }).")
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    except ValueError as exc:
+        raise CommandError("--as-of attend une date au format AAAA-MM-JJ.") from exc
+    try:
+        facts = vehicle_facts_from_dict(payload, today=as_of)
+    except InvalidVehicleData as exc:
+        raise CommandError(str(exc)) from exc
+    print(json.dumps(analyze(facts, as_of).to_json_dict(), ensure_ascii=False, indent=2))
     return EXIT_OK
 
 
@@ -54,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     plate = add("plate", _cmd_plate, "Vérifie et normalise une plaque (SIV ou FNI).")
     plate.add_argument("text", help="la plaque telle que saisie, ex. « ab123cd »")
+
+    parse = add("parse", _cmd_parse, "Lit un document (PDF ou photo) et affiche ses champs en JSON.")
+    parse.add_argument("file", help="le fichier : rapport Histovec, carte grise ou facture")
+    parse.add_argument("--type", choices=["carte_grise", "histovec", "facture"], help="type du document")
+
+    analyze = add("analyze", _cmd_analyze, "Analyse un véhicule décrit en JSON et affiche le résultat.")
+    analyze.add_argument("file", help="le fichier JSON du véhicule")
+    analyze.add_argument("--as-of", help="date de l'analyse, AAAA-MM-JJ (par défaut aujourd'hui)")
 
     add("migrate", _cmd_migrate, "Applique les migrations de la base de données.")
     return parser

@@ -6,13 +6,19 @@ import reflex as rx
 # database at start-up, so the tables must be registered (alembic migrates).
 import autocoach.models  # noqa: F401
 from autocoach import routes
+from autocoach.pages.auth import login_page, verify_page
+from autocoach.pages.dashboard import dashboard_page
 from autocoach.pages.landing import landing_page
-from autocoach.web import wrap_backend
+from autocoach.pages.vehicle import edit_vehicle_page, new_vehicle_page, vehicle_page
+from autocoach.state.auth import LoginState, SessionState, VerifyState
+from autocoach.state.documents import DocumentsState
+from autocoach.state.garage import GarageState, VehicleFormState, VehicleState
+from autocoach.web import backend_transformers
 
 app = rx.App(
     stylesheets=["/autocoach.css"],
     html_lang="fr",
-    api_transformer=wrap_backend,
+    api_transformer=backend_transformers(),
 )
 
 app.add_page(
@@ -23,4 +29,47 @@ app.add_page(
         "Coût réel, fiabilité, conseils de revente et annonce prête à publier, "
         "à partir de vos papiers."
     ),
+)
+
+app.add_page(
+    login_page,
+    route=routes.LOGIN,
+    title="Connexion · AutoCoach",
+    on_load=LoginState.on_login_load,
+)
+app.add_page(
+    verify_page,
+    route=routes.VERIFY,
+    title="Connexion · AutoCoach",
+    on_load=VerifyState.check_link,
+)
+app.add_page(
+    dashboard_page,
+    route=routes.DASHBOARD,
+    title="Mon garage · AutoCoach",
+    on_load=[SessionState.require_login, GarageState.load_garage],
+)
+app.add_page(
+    new_vehicle_page,
+    route=routes.NEW_VEHICLE,
+    title="Ajouter une voiture · AutoCoach",
+    on_load=[SessionState.require_login, VehicleFormState.start_new],
+)
+app.add_page(
+    vehicle_page,
+    route=routes.VEHICLE,
+    title="Ma voiture · AutoCoach",
+    on_load=[SessionState.require_login, VehicleState.load_vehicle, DocumentsState.load_documents],
+)
+app.add_page(
+    edit_vehicle_page,
+    route=routes.EDIT_VEHICLE,
+    title="Modifier la voiture · AutoCoach",
+    on_load=[SessionState.require_login, VehicleFormState.start_edit],
+)
+app.add_page(
+    rx.fragment,
+    route=routes.LOGOUT,
+    title="Déconnexion · AutoCoach",
+    on_load=SessionState.logout,
 )

@@ -7,6 +7,13 @@ LOGIN = "/login"
 LOGOUT = "/logout"
 VERIFY = "/auth/verify/[token]"
 DASHBOARD = "/dashboard"
+NEW_VEHICLE = "/vehicles/new"
+VEHICLE = "/vehicles/[vehicle_id]"
+EDIT_VEHICLE = "/vehicles/[vehicle_id]/edit"
+
+
+def vehicle_url(vehicle_id: int) -> str:
+    return f"/vehicles/{vehicle_id}"
 
 
 def verify_url(app_url: str, token: str) -> str:

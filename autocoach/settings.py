@@ -99,6 +99,13 @@ class Settings:
     smtp_starttls: bool
     mail_from: str
     mail_outbox_dir: Path
+    # Documents: encryption key (Fernet; generated into data_dir when empty), size limit.
+    storage_key: str
+    max_upload_mb: int
+    # Optional plate lookup provider (prefills the vehicle form).
+    plate_lookup_url: str
+    plate_lookup_key: str
+    plate_lookup_timeout_s: int
     # Optional OpenAI-compatible model.
     openai_api_key: str
     openai_base_url: str
@@ -122,6 +129,10 @@ class Settings:
     def app_origin(self) -> str:
         parts = urlsplit(self.app_url)
         return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
 
     @property
     def ai_enabled(self) -> bool:
@@ -156,6 +167,11 @@ def load_settings() -> Settings:
         smtp_starttls=_env_bool("SMTP_STARTTLS", True),
         mail_from=_env_str("MAIL_FROM", "AutoCoach <no-reply@autocoach.local>"),
         mail_outbox_dir=_resolve_path(_env_str("MAIL_OUTBOX_DIR") or str(data_dir / "outbox")),
+        storage_key=_env_str("STORAGE_KEY"),
+        max_upload_mb=_env_int("MAX_UPLOAD_MB", 15, minimum=1),
+        plate_lookup_url=_env_str("PLATE_LOOKUP_URL"),
+        plate_lookup_key=os.environ.get("PLATE_LOOKUP_KEY", ""),
+        plate_lookup_timeout_s=_env_int("PLATE_LOOKUP_TIMEOUT_S", 5, minimum=1),
         openai_api_key=_env_str("OPENAI_API_KEY"),
         openai_base_url=_env_str("OPENAI_BASE_URL"),
         openai_model=_env_str("OPENAI_MODEL", "gpt-4o-mini"),

@@ -7,7 +7,9 @@ Playwright through /usr/bin/chromium; nothing downloads a browser.
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -15,6 +17,8 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
@@ -168,12 +172,77 @@ def migrate(database_url: str) -> None:
     )
 
 
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[EmailMessage] = []
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        self.messages.append(
+            email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        )
+        return "250 OK"
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def messages_to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+    def wait_for_message_to(self, address: str, count: int = 1, timeout: float = 15) -> EmailMessage:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.messages_to(address)
+            if len(found) >= count:
+                return found[count - 1]
+            time.sleep(0.1)
+        raise AssertionError(f"no email #{count} for {address} within {timeout}s")
+
+
+def magic_link_in(message: EmailMessage) -> str:
+    body = message.get_body(("plain",)).get_content()
+    match = re.search(r"https?://\S+/auth/verify/[A-Za-z0-9_-]+", body)
+    assert match, f"no magic link in:\n{body}"
+    return match.group(0)
+
+
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory) -> Iterator[RunningApp]:
-    """The production app on its own port, SQLite file and mail outbox."""
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory, smtp_sink) -> Iterator[RunningApp]:
+    """The production app on its own port and SQLite file, mailing through a real
+    SMTP server on loopback. All browser tests share it (a build takes a while),
+    so each test uses its own email addresses."""
     data_dir = tmp_path_factory.mktemp("app-data")
     port = free_port()
-    env = app_environment(port, data_dir)
+    env = app_environment(
+        port,
+        data_dir,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_sink.port),
+        SMTP_STARTTLS="false",
+        # Every browser test logs in from 127.0.0.1; the per-client limit has
+        # its own test against the service.
+        LOGIN_REQUESTS_PER_CLIENT_PER_HOUR="10000",
+        # Small, so the server-side upload limit can be shown with small bodies.
+        MAX_UPLOAD_MB="5",
+    )
     migrate(env["DATABASE_URL"])
     log_path = artifacts_dir("logs") / "live_app.log"
     process = start_app(port, env, log_path)
@@ -208,3 +277,43 @@ def postgres_database_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# --- Logged-in browsers ---------------------------------------------------------
+
+
+def unique_email(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(4)}@example.fr"
+
+
+def log_in(page, live_app: RunningApp, smtp_sink: SmtpSink, address: str) -> None:
+    """The real flow: ask for a link, take it from the SMTP server, click."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_app.url}/login")
+    before = len(smtp_sink.messages_to(address))
+    page.fill("#login-email", address)
+    page.keyboard.press("Enter")
+    expect(page.locator("#login-notice")).to_contain_text("un lien vous a été envoyé")
+    link = magic_link_in(smtp_sink.wait_for_message_to(address, count=before + 1))
+    page.goto(link)
+    page.click("#confirm-login")
+    page.wait_for_url(re.compile(r".*/dashboard/?$"))
+
+
+@pytest.fixture
+def app_settings(tmp_path, monkeypatch):
+    """In-process services on a fresh, migrated SQLite file and outbox of their own."""
+    from autocoach.services.migrations import upgrade_to_head
+    from autocoach.settings import get_settings
+
+    for name in list(os.environ):
+        if name.startswith(("SMTP_", "OPENAI_", "PLATE_LOOKUP_")) or name in {"DATABASE_URL", "REDIS_URL"}:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'autocoach.db'}")
+    get_settings.cache_clear()
+    settings = get_settings()
+    upgrade_to_head(settings.database_url, quiet=True)
+    yield settings
+    get_settings.cache_clear()

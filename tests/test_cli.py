@@ -54,3 +54,62 @@ def test_migrate_creates_the_database(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert db.exists()
+
+
+def test_parse_prints_the_fields_of_a_document_as_json(tmp_path):
+    from tests.fixtures.documents import build_invoices
+    import json
+    import random
+
+    invoice = next(f for f in build_invoices(tmp_path, random.Random(7)) if f.source == "text_pdf")
+    result = run_cli("parse", str(invoice.path))
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["document_type"] == "facture"
+    assert set(output) == {"document_type", "fields", "warnings"}
+    assert output["fields"]["total_ttc"] == invoice.expected["total_ttc"]
+    assert output["fields"]["date"] == invoice.expected["date"]
+
+
+def test_parse_refuses_unreadable_input_with_one_french_line(tmp_path):
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"%PDF-1.7\n this is not really a pdf")
+    result = run_cli("parse", str(junk))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    missing = run_cli("parse", str(tmp_path / "absent.pdf"))
+    assert missing.returncode == 2 and "Impossible de lire" in missing.stderr
+
+
+def test_analyze_prints_the_engine_result(tmp_path):
+    import json
+
+    vehicle = tmp_path / "vehicle.json"
+    vehicle.write_text(json.dumps({
+        "brand": "Peugeot", "model": "208", "year": 2019, "fuel_type": "essence",
+        "first_registration_date": "2019-03-15", "mileage": 63890,
+        "technical_inspections": [
+            {"date": "2023-02-10", "result": "favorable", "mileage": 40100},
+            {"date": "2025-02-01", "result": "favorable", "mileage": 55000},
+        ],
+    }))
+    result = run_cli("analyze", str(vehicle), "--as-of", "2026-11-24")
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert 1 <= output["reliability_score"] <= 10
+    assert {"value_low", "value_high", "recommended_price", "best_time_to_sell", "reasoning"} <= set(output["resale"])
+    ct = next(a for a in output["alerts"] if a["type"] == "controle_technique")
+    # Every 2 years from the last favourable CT (2025-02-01).
+    assert ct["due_date"] == "2027-02-01"
+    assert abs(sum(line["amount"] for line in output["monthly_cost_breakdown"]) - output["monthly_cost_estimate"]) < 0.01
+
+
+def test_analyze_refuses_bad_input_in_french(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"brand": "Peugeot", "year": 1800}')
+    result = run_cli("analyze", str(bad))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stderr.strip()
+    bad.write_text("{pas du json")
+    assert run_cli("analyze", str(bad)).returncode == 2

@@ -31,7 +31,7 @@ def logo() -> rx.Component:
 
 def header(*right: rx.Component) -> rx.Component:
     """Top bar; pages pass what goes on the right (login button, account menu)."""
-    return rx.box(
+    return rx.el.header(
         rx.hstack(
             logo(),
             rx.spacer(),
@@ -44,7 +44,6 @@ def header(*right: rx.Component) -> rx.Component:
             padding_y="0.75rem",
             spacing="3",
         ),
-        as_="header",
         position="sticky",
         top="0",
         z_index="10",
@@ -55,7 +54,7 @@ def header(*right: rx.Component) -> rx.Component:
 
 
 def footer() -> rx.Component:
-    return rx.box(
+    return rx.el.footer(
         rx.flex(
             rx.vstack(
                 logo(),
@@ -85,7 +84,6 @@ def footer() -> rx.Component:
             padding_x=["1rem", "1.5rem"],
             padding_y="2rem",
         ),
-        as_="footer",
         border_top=f"1px solid {rx.color('gray', 4)}",
         background=rx.color("gray", 2),
         margin_top="4rem",
@@ -101,16 +99,18 @@ def page_frame(*children: rx.Component, header_right: list[rx.Component] | None 
             class_name="skip-link",
         ),
         header(*(header_right or [])),
-        rx.box(
+        rx.el.main(
             *children,
-            as_="main",
             id="contenu",
             width="100%",
             max_width=MAX_WIDTH,
             margin_x="auto",
             padding_x=["1rem", "1.5rem"],
+            flex="1 0 auto",
         ),
         footer(),
+        display="flex",
+        flex_direction="column",
         min_height="100vh",
         background=rx.color("gray", 1),
     )

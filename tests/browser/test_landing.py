@@ -70,3 +70,10 @@ def test_health_reports_the_database(live_app):
     response = httpx.get(live_app.url + "/_health")
     assert response.status_code == 200
     assert response.json() == {"status": True, "db": True}
+
+
+def test_cors_only_answers_the_app_origin(live_app):
+    foreign = httpx.get(live_app.url + "/_health", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in foreign.headers
+    own = httpx.get(live_app.url + "/_health", headers={"Origin": live_app.url})
+    assert own.headers.get("access-control-allow-origin") == live_app.url

@@ -1,0 +1,237 @@
+"""The documents card of the vehicle page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from autocoach.components.forms import SELECT_STYLE
+from autocoach.domain.vocabulary import DOCUMENT_TYPES
+from autocoach.state.documents import UPLOAD_ID, DocumentsState, DocumentView, Proposal
+
+ACCEPT = {
+    "application/pdf": [".pdf"],
+    "image/jpeg": [".jpg", ".jpeg"],
+    "image/png": [".png"],
+    "image/webp": [".webp"],
+    "image/heic": [".heic", ".heif"],
+}
+
+
+def _status_badge(item: DocumentView) -> rx.Component:
+    return rx.match(
+        item.status,
+        ("processed", rx.badge(rx.icon("circle-check", size=12), item.status_label, color_scheme="green")),
+        ("failed", rx.badge(rx.icon("circle-x", size=12), item.status_label, color_scheme="red")),
+        ("reading", rx.badge(rx.spinner(size="1"), item.status_label, color_scheme="blue")),
+        rx.badge(rx.icon("clock", size=12), item.status_label, color_scheme="gray"),
+    )
+
+
+def _proposal_row(proposal: Proposal) -> rx.Component:
+    return rx.el.label(
+        rx.hstack(
+            rx.el.input(type="checkbox", name=proposal.field, default_checked=True),
+            rx.text(rx.text.strong(proposal.label), " : ", proposal.current, " → ", rx.text.strong(proposal.proposed), size="2"),
+            align="center",
+            spacing="2",
+        ),
+    )
+
+
+def _proposals(item: DocumentView) -> rx.Component:
+    return rx.cond(
+        item.proposals.length() > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("file-pen-line")),
+            rx.vstack(
+                rx.text("La carte grise diffère de la fiche. Cochez ce qu'il faut reprendre :", size="2", weight="medium"),
+                rx.form(
+                    rx.vstack(
+                        # The id travels in the form: a lambda over `item` would
+                        # not survive Reflex's compiled submit handler.
+                        rx.el.input(type="hidden", name="document_id", value=item.id),
+                        rx.foreach(item.proposals, _proposal_row),
+                        rx.hstack(
+                            rx.button("Appliquer à la fiche", type="submit", size="1", class_name="apply-proposals"),
+                            rx.button(
+                                "Ignorer",
+                                type="button",
+                                size="1",
+                                variant="soft",
+                                color_scheme="gray",
+                                on_click=DocumentsState.dismiss_proposals(item.id),
+                            ),
+                            spacing="2",
+                        ),
+                        spacing="2",
+                    ),
+                    on_submit=DocumentsState.apply_proposals,
+                    reset_on_submit=False,
+                ),
+                spacing="2",
+            ),
+            color_scheme="blue",
+            width="100%",
+        ),
+    )
+
+
+def _document_row(item: DocumentView) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.cond(
+                item.thumbnail_url != "",
+                rx.image(src=item.thumbnail_url, alt="", width="48px", height="48px", object_fit="cover", border_radius="8px", flex_shrink="0"),
+                rx.center(rx.icon("file-text", size=22, color=rx.color("gray", 10)), width="48px", height="48px", background=rx.color("gray", 3), border_radius="8px", flex_shrink="0"),
+            ),
+            rx.vstack(
+                rx.hstack(
+                    rx.text(item.type_label, weight="bold", size="2"),
+                    _status_badge(item),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.text(item.name, size="1", color_scheme="gray", truncate=True, max_width="100%"),
+                rx.cond(item.summary != "", rx.text(item.summary, size="2")),
+                rx.text(item.uploaded, size="1", color_scheme="gray"),
+                spacing="1",
+                min_width="0",
+                flex="1",
+            ),
+            rx.hstack(
+                rx.link(
+                    rx.icon_button(rx.icon("download", size=16), variant="ghost", aria_label="Télécharger"),
+                    href=item.download_url,
+                    is_external=False,
+                    download=True,
+                ),
+                rx.icon_button(
+                    rx.icon("trash-2", size=16),
+                    variant="ghost",
+                    color_scheme="red",
+                    aria_label="Supprimer le document",
+                    on_click=DocumentsState.delete_document(item.id),
+                    class_name="delete-document",
+                ),
+                spacing="1",
+            ),
+            align="start",
+            spacing="3",
+            width="100%",
+        ),
+        rx.cond(
+            item.status == "failed",
+            rx.callout.root(
+                rx.callout.icon(rx.icon("triangle-alert")),
+                rx.vstack(
+                    rx.callout.text(item.error, class_name="document-error"),
+                    rx.hstack(
+                        rx.button(rx.icon("rotate-cw", size=14), "Réessayer", size="1", on_click=DocumentsState.retry(item.id), class_name="retry-document"),
+                        spacing="2",
+                    ),
+                    spacing="2",
+                ),
+                color_scheme="red",
+                size="1",
+                margin_top="0.5rem",
+            ),
+        ),
+        rx.cond(
+            (item.status == "processed") | (item.status == "failed"),
+            rx.hstack(
+                rx.el.label("Type :", html_for=f"type-{item.id}", style={"fontSize": "var(--font-size-1)"}),
+                rx.el.select(
+                    rx.el.option("Choisir…", value=""),
+                    *[rx.el.option(label, value=value) for value, label in DOCUMENT_TYPES.items()],
+                    id=f"type-{item.id}",
+                    value=item.type,
+                    on_change=lambda value: DocumentsState.change_type(item.id, value),
+                    style={**SELECT_STYLE, "width": "auto", "height": "var(--space-5)", "fontSize": "var(--font-size-1)"},
+                    class_name="document-type",
+                ),
+                align="center",
+                spacing="2",
+                margin_top="0.5rem",
+            ),
+        ),
+        rx.cond(item.applied != "", rx.text("Repris dans la fiche : ", item.applied, size="1", color_scheme="green")),
+        rx.cond(
+            item.warnings.length() > 0,
+            rx.vstack(rx.foreach(item.warnings, lambda w: rx.text("• ", w, size="1", color_scheme="amber")), spacing="0", margin_top="0.25rem"),
+        ),
+        _proposals(item),
+        padding="0.75rem",
+        border=f"1px solid {rx.color('gray', 5)}",
+        border_radius="12px",
+        width="100%",
+        class_name="document-row",
+    )
+
+
+def _rejection_summaries(rejections: rx.Var) -> rx.Var:
+    """Name and reasons of each refused file, computed in the browser: by
+    default Reflex would ship the refused files' whole content to the server."""
+    return rx.Var(
+        f"{rejections}.map((r) => ({{name: r.file.name, codes: r.errors.map((e) => e.code)}}))"
+    ).to(list)
+
+
+def documents_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Documents", as_="h2", size="4"),
+                rx.spacer(),
+                rx.cond(DocumentsState.processing, rx.hstack(rx.spinner(size="1"), rx.text("Lecture en cours…", size="1"), align="center")),
+                width="100%",
+                align="center",
+            ),
+            rx.text(
+                "Rapport Histovec, carte grise, factures de garage : PDF ou photo, ",
+                DocumentsState.max_upload_mb,
+                " Mo au plus par fichier. Nous les lisons pour compléter l'historique.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.upload.root(
+                rx.vstack(
+                    rx.icon("cloud-upload", size=28, color=rx.color("accent", 10)),
+                    rx.text("Glissez vos documents ici", weight="medium"),
+                    rx.button("ou choisissez des fichiers", variant="soft", size="2", type="button"),
+                    align="center",
+                    spacing="2",
+                ),
+                id=UPLOAD_ID,
+                multiple=True,
+                accept=ACCEPT,
+                max_size=DocumentsState.max_upload_mb * 1024 * 1024,
+                on_drop=DocumentsState.handle_upload(rx.upload_files(upload_id=UPLOAD_ID)),
+                on_drop_rejected=lambda rejections: DocumentsState.handle_rejected(
+                    _rejection_summaries(rejections)
+                ),
+                border=f"2px dashed {rx.color('accent', 7)}",
+                border_radius="12px",
+                padding="1.25rem",
+                width="100%",
+                cursor="pointer",
+                background=rx.color("accent", 2),
+            ),
+            rx.cond(
+                DocumentsState.upload_errors.length() > 0,
+                rx.callout.root(
+                    rx.callout.icon(rx.icon("circle-x")),
+                    rx.vstack(rx.foreach(DocumentsState.upload_errors, lambda e: rx.callout.text(e)), spacing="1"),
+                    color_scheme="red",
+                    role="alert",
+                    id="upload-errors",
+                    width="100%",
+                ),
+            ),
+            rx.vstack(rx.foreach(DocumentsState.items, _document_row), spacing="2", width="100%", id="document-list"),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        id="documents",
+    )

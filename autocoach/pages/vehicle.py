@@ -1,0 +1,479 @@
+"""Add or edit a vehicle, and a vehicle's own page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from autocoach import routes
+from autocoach.components.account import account_menu
+from autocoach.components.documents import documents_card
+from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
+from autocoach.components.layout import page_frame
+from autocoach.domain.vocabulary import FUEL_TYPES, GEARBOXES
+from autocoach.pages.dashboard import plate_badge
+from autocoach.state.garage import ExpenseLine, LabelledValue, VehicleFormState, VehicleState
+
+
+def _back_link(text: str, href: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon("arrow-left", size=16), rx.text(text, size="2"), align="center", spacing="1"),
+        href=href,
+        color_scheme="gray",
+    )
+
+
+def _not_found() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Véhicule introuvable", as_="h1", size="6"),
+            rx.text(
+                "Ce véhicule n'existe pas ou n'est pas dans votre garage.",
+                color_scheme="gray",
+            ),
+            rx.link(rx.button("Retour à mon garage"), href=routes.DASHBOARD, underline="none"),
+            spacing="3",
+        ),
+        size="4",
+        id="vehicle-not-found",
+        margin_top="2rem",
+    )
+
+
+# --- add / edit -----------------------------------------------------------------
+
+
+def _plate_step() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Quelle est sa plaque ?", as_="h2", size="5"),
+            rx.text(
+                "Nouveau format (AB-123-CD) ou ancien (123 ABC 75) : écrivez-la comme vous voulez.",
+                color_scheme="gray",
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.el.label("Plaque d'immatriculation", html_for="plate-input", style=LABEL_STYLE),
+                    rx.hstack(
+                        rx.input(
+                            id="plate-input",
+                            name="plate",
+                            value=VehicleFormState.plate_input,
+                            on_change=VehicleFormState.set_plate_input,
+                            placeholder="AB-123-CD",
+                            size="3",
+                            autocomplete="off",
+                            auto_focus=True,
+                            aria_invalid=rx.cond(VehicleFormState.plate_error != "", "true", "false"),
+                            aria_describedby="plate-input-error",
+                            text_transform="uppercase",
+                            font_family="monospace",
+                            flex="1",
+                        ),
+                        rx.button(
+                            rx.cond(VehicleFormState.looking_up, rx.spinner(size="2"), rx.icon("search", size=18)),
+                            rx.cond(VehicleFormState.looking_up, "Recherche…", "Continuer"),
+                            type="submit",
+                            size="3",
+                            disabled=VehicleFormState.looking_up,
+                            id="plate-submit",
+                        ),
+                        width="100%",
+                        spacing="2",
+                    ),
+                    field_error(VehicleFormState.plate_error, "plate-input"),
+                    spacing="2",
+                    width="100%",
+                ),
+                on_submit=VehicleFormState.submit_plate,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            rx.hstack(
+                rx.text("Pas de plaque sous la main ?", size="2", color_scheme="gray"),
+                rx.button(
+                    "Remplir le formulaire",
+                    variant="ghost",
+                    size="2",
+                    on_click=VehicleFormState.skip_plate,
+                    id="skip-plate",
+                ),
+                align="center",
+                wrap="wrap",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        size="4",
+        id="plate-step",
+    )
+
+
+def _catalogue_lists() -> rx.Component:
+    return rx.fragment(
+        rx.el.datalist(rx.foreach(VehicleFormState.brand_options, lambda b: rx.el.option(value=b)), id="brand-options"),
+        rx.el.datalist(rx.foreach(VehicleFormState.model_options, lambda m: rx.el.option(value=m)), id="model-options"),
+    )
+
+
+def _section(title: str, *fields: rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.heading(title, as_="h3", size="3", color_scheme="gray"),
+        rx.grid(*fields, columns=rx.breakpoints(initial="1", sm="2"), gap="1rem", width="100%"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _vehicle_form() -> rx.Component:
+    errors = VehicleFormState.errors
+    values = VehicleFormState.values
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.cond(
+                    VehicleFormState.lookup_note != "",
+                    rx.callout(
+                        VehicleFormState.lookup_note,
+                        icon=rx.cond(VehicleFormState.lookup_found, "circle-check", "info"),
+                        color_scheme=rx.cond(VehicleFormState.lookup_found, "green", "blue"),
+                        id="lookup-note",
+                    ),
+                ),
+                rx.cond(
+                    VehicleFormState.error_count > 0,
+                    rx.callout(
+                        "Certains champs sont à corriger : ils sont signalés ci-dessous. "
+                        "Rien n'a été enregistré.",
+                        icon="triangle-alert",
+                        color_scheme="red",
+                        role="alert",
+                        id="form-errors",
+                    ),
+                ),
+                _catalogue_lists(),
+                _section(
+                    "Identification",
+                    text_field("license_plate", "Plaque d'immatriculation", errors, values["license_plate"], placeholder="AB-123-CD"),
+                    text_field(
+                        "brand", "Marque", errors, values["brand"], list_id="brand-options",
+                        on_blur=VehicleFormState.set_brand, required=True, placeholder="Peugeot",
+                    ),
+                    text_field("model", "Modèle", errors, values["model"], list_id="model-options", required=True, placeholder="208"),
+                    text_field("version", "Version", errors, values["version"], placeholder="1.2 PureTech 100 Allure"),
+                    text_field("year", "Année", errors, values["year"], input_mode="numeric", required=True, placeholder="2019"),
+                    text_field(
+                        "first_registration_date", "Première immatriculation", errors,
+                        values["first_registration_date"], type_="date", hint="Case B de la carte grise.",
+                    ),
+                ),
+                _section(
+                    "Caractéristiques",
+                    text_field("mileage", "Kilométrage actuel (km)", errors, values["mileage"], input_mode="numeric", required=True, placeholder="63 890"),
+                    select_field("fuel_type", "Énergie", FUEL_TYPES, errors, values["fuel_type"], empty_label="Choisir…", required=True),
+                    select_field("gearbox", "Boîte de vitesses", GEARBOXES, errors, values["gearbox"], empty_label="Non précisée"),
+                    text_field("fiscal_power", "Puissance fiscale (CV)", errors, values["fiscal_power"], input_mode="numeric", hint="Case P.6 de la carte grise."),
+                    text_field("vin", "Numéro VIN", errors, values["vin"], hint="Case E de la carte grise, 17 caractères."),
+                    text_field("color", "Couleur", errors, values["color"], placeholder="Gris platinium"),
+                ),
+                _section(
+                    "Historique",
+                    text_field("previous_owners", "Propriétaires précédents", errors, values["previous_owners"], input_mode="numeric", placeholder="1"),
+                    text_field("purchase_date", "Date d'achat", errors, values["purchase_date"], type_="date"),
+                    text_field("purchase_price", "Prix d'achat (€)", errors, values["purchase_price"], input_mode="decimal", placeholder="14 500"),
+                ),
+                rx.cond(
+                    (VehicleFormState.mode == "edit") & errors.contains("mileage"),
+                    rx.el.label(
+                        rx.hstack(
+                            rx.el.input(type="checkbox", name="confirm_correction", id="confirm-correction"),
+                            rx.text("Corriger le kilométrage (erreur de saisie)", size="2"),
+                            align="center",
+                            spacing="2",
+                        ),
+                        html_for="confirm-correction",
+                    ),
+                ),
+                rx.text("* champ obligatoire", size="1", color_scheme="gray"),
+                rx.hstack(
+                    rx.button(
+                        rx.icon("check", size=18),
+                        rx.cond(VehicleFormState.mode == "edit", "Enregistrer les modifications", "Ajouter au garage"),
+                        type="submit",
+                        size="3",
+                        id="vehicle-submit",
+                    ),
+                    rx.cond(
+                        VehicleFormState.mode == "new",
+                        rx.button("Changer de plaque", variant="soft", color_scheme="gray", size="3", type="button", on_click=VehicleFormState.back_to_plate),
+                    ),
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                spacing="5",
+                width="100%",
+            ),
+            key=VehicleFormState.form_key,
+            on_submit=VehicleFormState.submit_form,
+            reset_on_submit=False,
+            no_validate=True,
+            id="vehicle-form",
+        ),
+        size="4",
+    )
+
+
+def new_vehicle_page() -> rx.Component:
+    return page_frame(
+        rx.vstack(
+            _back_link("Mon garage", routes.DASHBOARD),
+            rx.heading("Ajouter une voiture", as_="h1", size="7"),
+            rx.cond(VehicleFormState.step == "plate", _plate_step(), _vehicle_form()),
+            spacing="4",
+            padding_y="1.5rem",
+            max_width="48rem",
+        ),
+        header_right=[account_menu()],
+    )
+
+
+def edit_vehicle_page() -> rx.Component:
+    return page_frame(
+        rx.cond(
+            VehicleFormState.not_found,
+            _not_found(),
+            rx.vstack(
+                _back_link("Retour au véhicule", f"/vehicles/{VehicleFormState.editing_page_id}"),
+                rx.heading("Modifier la voiture", as_="h1", size="7"),
+                _vehicle_form(),
+                spacing="4",
+                padding_y="1.5rem",
+                max_width="48rem",
+            ),
+        ),
+        header_right=[account_menu()],
+    )
+
+
+# --- vehicle page ---------------------------------------------------------------
+
+
+def _detail_row(item: LabelledValue) -> rx.Component:
+    return rx.data_list.item(
+        rx.data_list.label(item.label),
+        rx.data_list.value(item.value),
+    )
+
+
+def _mileage_card() -> rx.Component:
+    errors = VehicleState.mileage_errors
+    return rx.card(
+        rx.vstack(
+            rx.heading("Kilométrage", as_="h2", size="4"),
+            rx.form(
+                rx.vstack(
+                    rx.grid(
+                        rx.vstack(
+                            rx.el.label("Nouveau relevé (km)", html_for="km-input", style=LABEL_STYLE),
+                            rx.input(id="km-input", name="km", default_value=VehicleState.km_input, input_mode="numeric", placeholder="65 000", width="100%", aria_describedby="km-input-error"),
+                            field_error(errors.get("km", ""), "km-input"),
+                            spacing="1",
+                        ),
+                        rx.vstack(
+                            rx.el.label("Date du relevé", html_for="km-date", style=LABEL_STYLE),
+                            rx.input(id="km-date", name="date", type="date", default_value=VehicleState.date_input, width="100%", aria_describedby="km-date-error"),
+                            field_error(errors.get("date", ""), "km-date"),
+                            spacing="1",
+                        ),
+                        columns=rx.breakpoints(initial="1", sm="2"),
+                        gap="0.75rem",
+                        width="100%",
+                    ),
+                    rx.cond(
+                        VehicleState.needs_correction,
+                        rx.el.label(
+                            rx.hstack(
+                                rx.el.input(type="checkbox", name="confirm_correction", id="km-correction"),
+                                rx.text("Corriger le kilométrage (erreur de saisie)", size="2"),
+                                align="center",
+                                spacing="2",
+                            ),
+                            html_for="km-correction",
+                        ),
+                    ),
+                    rx.button(rx.icon("gauge", size=16), "Mettre à jour", type="submit", id="km-submit"),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=VehicleState.submit_mileage,
+                reset_on_submit=False,
+                no_validate=True,
+                key=VehicleState.mileage,
+            ),
+            rx.heading("Historique des relevés", as_="h3", size="2", color_scheme="gray"),
+            rx.data_list.root(rx.foreach(VehicleState.readings, _detail_row), id="mileage-history", size="2"),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+    )
+
+
+def _expense_row(item: ExpenseLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(item.date),
+        rx.table.cell(rx.text(item.label, size="2"), rx.text(item.category, size="1", color_scheme="gray")),
+        rx.table.cell(item.mileage),
+        rx.table.cell(rx.text(item.amount, weight="medium"), text_align="right"),
+    )
+
+
+def _expenses_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Entretien et dépenses", as_="h2", size="4"),
+                rx.spacer(),
+                rx.text(VehicleState.expenses_total, weight="bold", id="expenses-total"),
+                width="100%",
+            ),
+            rx.cond(
+                VehicleState.expenses.length() > 0,
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                rx.table.column_header_cell("Date"),
+                                rx.table.column_header_cell("Intervention"),
+                                rx.table.column_header_cell("Kilométrage"),
+                                rx.table.column_header_cell("Montant", text_align="right"),
+                            )
+                        ),
+                        rx.table.body(rx.foreach(VehicleState.expenses, _expense_row)),
+                        size="1",
+                        width="100%",
+                        id="expense-list",
+                    ),
+                    overflow_x="auto",
+                    width="100%",
+                ),
+                rx.text(
+                    "Déposez vos factures de garage : chaque facture devient une dépense datée, "
+                    "avec son kilométrage.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        id="expenses",
+    )
+
+
+def _delete_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(rx.icon("trash-2", size=16), "Supprimer", color_scheme="red", variant="soft", id="delete-vehicle"),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Supprimer cette voiture ?"),
+            rx.alert_dialog.description(
+                "La voiture, ses documents, ses relevés et ses analyses seront supprimés "
+                "définitivement.",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Annuler", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button("Supprimer définitivement", color_scheme="red", on_click=VehicleState.delete_vehicle, id="confirm-delete"),
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+            ),
+        ),
+        open=VehicleState.delete_open,
+        on_open_change=VehicleState.set_delete_open,
+    )
+
+
+def _vehicle_view() -> rx.Component:
+    return rx.vstack(
+        _back_link("Mon garage", routes.DASHBOARD),
+        rx.flex(
+            rx.vstack(
+                rx.heading(VehicleState.title, as_="h1", size="7", id="vehicle-title"),
+                rx.hstack(
+                    plate_badge(VehicleState.plate),
+                    rx.text(VehicleState.subtitle, color_scheme="gray"),
+                    rx.text(VehicleState.mileage, weight="medium", id="vehicle-mileage"),
+                    spacing="3",
+                    align="center",
+                    wrap="wrap",
+                ),
+                spacing="2",
+            ),
+            rx.spacer(),
+            rx.hstack(
+                rx.link(
+                    rx.button(rx.icon("pencil", size=16), "Modifier", variant="soft", id="edit-vehicle"),
+                    href=f"/vehicles/{VehicleState.page_id}/edit",
+                    underline="none",
+                ),
+                _delete_dialog(),
+                spacing="2",
+            ),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            gap="1rem",
+            width="100%",
+        ),
+        rx.cond(
+            VehicleState.odometer_warnings.length() > 0,
+            rx.callout.root(
+                rx.callout.icon(rx.icon("octagon-alert")),
+                rx.vstack(
+                    rx.text("Relevés de kilométrage incohérents", weight="bold"),
+                    rx.foreach(VehicleState.odometer_warnings, lambda w: rx.callout.text(w)),
+                    spacing="1",
+                ),
+                color_scheme="red",
+                role="alert",
+                id="odometer-warning",
+                width="100%",
+            ),
+        ),
+        rx.grid(
+            rx.card(
+                rx.vstack(
+                    rx.heading("Fiche du véhicule", as_="h2", size="4"),
+                    rx.cond(
+                        VehicleState.details.length() > 0,
+                        rx.data_list.root(rx.foreach(VehicleState.details, _detail_row), size="2"),
+                        rx.text("Complétez la fiche pour affiner l'analyse.", color_scheme="gray"),
+                    ),
+                    spacing="3",
+                ),
+                size="3",
+            ),
+            _mileage_card(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            gap="1rem",
+            width="100%",
+        ),
+        documents_card(),
+        _expenses_card(),
+        spacing="4",
+        padding_y="1.5rem",
+        width="100%",
+    )
+
+
+def vehicle_page() -> rx.Component:
+    return page_frame(
+        rx.cond(
+            VehicleState.loaded,
+            rx.cond(VehicleState.found, _vehicle_view(), _not_found()),
+            rx.center(rx.spinner(size="3"), padding="3rem"),
+        ),
+        header_right=[account_menu()],
+    )

@@ -1,0 +1,146 @@
+"""Load a vehicle's facts from the database, run the engine, cache the result.
+
+An `Analysis` row is reused while the inputs hash (facts + reference data +
+day) is unchanged; any new reading, invoice or edit gives a new hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from autocoach.data import load_reference
+from autocoach.db import read_session, write_session
+from autocoach.domain.analysis import ENGINE_VERSION, AnalysisResult, analyze, inputs_hash
+from autocoach.domain.facts import VehicleFacts, vehicle_facts_from_dict
+from autocoach.domain.odometer import OdometerReport, check_odometer
+from autocoach.models import Analysis, Document, Expense, MileageReading, Vehicle
+from autocoach.services import vehicles
+
+SITUATION_FLAGS = (
+    "gage", "opposition", "saisie", "procedure_ve", "vei", "suspension", "vol", "perte",
+    "duplicata", "annulation",
+)
+
+
+def _facts_dict(session: Session, vehicle: Vehicle) -> dict:
+    expenses = session.exec(select(Expense).where(Expense.vehicle_id == vehicle.id)).all()
+    readings = session.exec(select(MileageReading).where(MileageReading.vehicle_id == vehicle.id)).all()
+    histovec = session.exec(
+        select(Document)
+        .where(
+            Document.vehicle_id == vehicle.id,
+            Document.document_type == "histovec",
+            Document.status == "processed",
+        )
+        .order_by(col(Document.uploaded_at))
+    ).all()
+    inspections: dict[str, dict] = {}
+    situation: dict[str, bool] = {}
+    claims = 0
+    for document in histovec:  # later reports win
+        fields = (document.extracted or {}).get("fields") or {}
+        for inspection in fields.get("technical_inspections") or []:
+            if inspection.get("date") and inspection.get("result"):
+                inspections[str(inspection["date"])] = {
+                    "date": inspection["date"],
+                    "result": inspection["result"],
+                    "mileage": inspection.get("mileage"),
+                    "nature": inspection.get("nature") or "periodique",
+                }
+        for flag, value in (fields.get("situation") or {}).items():
+            if flag in SITUATION_FLAGS:
+                situation[flag] = bool(value)
+        claims = max(claims, len(fields.get("claims") or []))
+    return {
+        "brand": vehicle.brand,
+        "model": vehicle.model,
+        "version": vehicle.version,
+        "year": vehicle.year,
+        "first_registration_date": vehicle.first_registration_date,
+        "mileage": vehicle.mileage,
+        "fuel_type": vehicle.fuel_type,
+        "gearbox": vehicle.gearbox,
+        "fiscal_power": vehicle.fiscal_power,
+        "power_kw": vehicle.power_kw,
+        "co2": vehicle.co2_g_km,
+        "previous_owners": vehicle.previous_owners,
+        "purchase_date": vehicle.purchase_date,
+        "purchase_price": vehicle.purchase_price,
+        "vin": vehicle.vin,
+        "license_plate": vehicle.license_plate,
+        "situation": situation,
+        "claims_count": claims,
+        "expenses": [
+            {"date": e.date, "mileage": e.mileage, "category": e.category, "amount": e.amount, "label": e.label}
+            for e in expenses
+        ],
+        "mileage_readings": [{"date": r.date, "km": r.km, "source": r.source} for r in readings],
+        "technical_inspections": sorted(inspections.values(), key=lambda i: str(i["date"])),
+    }
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _jsonable(data: dict) -> dict:
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, list):
+            out[key] = [{k: _iso(v) for k, v in item.items()} for item in value]
+        else:
+            out[key] = _iso(value)
+    return out
+
+
+def vehicle_facts(scope: vehicles.OwnerScope, vehicle_id: int) -> VehicleFacts:
+    """Everything the engine knows about the owner's vehicle."""
+    with read_session() as session:
+        vehicle = vehicles.owned_vehicle(session, scope, vehicle_id)
+        return vehicle_facts_from_dict(_jsonable(_facts_dict(session, vehicle)))
+
+
+def odometer_report(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> OdometerReport:
+    return check_odometer(vehicle_facts(scope, vehicle_id), as_of)
+
+
+@dataclass(frozen=True)
+class VehicleAnalysis:
+    result: AnalysisResult
+    analysis_id: int
+    from_cache: bool
+
+
+def analyze_vehicle(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> VehicleAnalysis:
+    """The engine's result for this vehicle today, from the cache when inputs are unchanged."""
+    reference = load_reference()
+    facts = vehicle_facts(scope, vehicle_id)
+    digest = inputs_hash(facts, reference, as_of)
+    result = analyze(facts, as_of, reference)
+    with write_session() as session:
+        vehicles.owned_vehicle(session, scope, vehicle_id)
+        cached = session.exec(
+            select(Analysis).where(
+                Analysis.vehicle_id == vehicle_id,
+                Analysis.inputs_hash == digest,
+                Analysis.engine_version == ENGINE_VERSION,
+            )
+        ).first()
+        if cached is not None:
+            return VehicleAnalysis(result, cached.id, True)
+        payload = result.to_json_dict()
+        row = Analysis(
+            vehicle_id=vehicle_id,
+            reliability_score=result.reliability_score,
+            monthly_cost_estimate=result.monthly_cost_estimate,
+            resale_recommendation=payload.get("resale"),
+            result=payload,
+            inputs_hash=digest,
+            engine_version=ENGINE_VERSION,
+        )
+        session.add(row)
+        session.flush()
+        return VehicleAnalysis(result, row.id, False)

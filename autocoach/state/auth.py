@@ -1,0 +1,169 @@
+"""Who is logged in, derived from the session cookie on the server.
+
+The cookie holds a random session id; the server keeps its hash. The user id
+lives in a backend-only var (`_user_id`) and is re-derived from the cookie on
+every page load and before every data access, so a logout (here or in another
+tab) takes effect at once and no id from the client is ever trusted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote
+
+import reflex as rx
+
+from autocoach import routes
+from autocoach.services import auth
+from autocoach.settings import get_settings
+
+SESSION_COOKIE = "autocoach_session"
+
+
+class SessionState(rx.State):
+    session_token: str = rx.Cookie(
+        "",
+        name=SESSION_COOKIE,
+        path="/",
+        max_age=get_settings().session_ttl_days * 24 * 3600,
+        same_site="strict",
+        secure=get_settings().app_uses_https,
+    )
+    user_email: str = ""
+    _user_id: int | None = None
+
+    def _refresh_user(self) -> auth.SessionUser | None:
+        user = auth.user_for_session(self.session_token)
+        self._user_id = user.user_id if user else None
+        self.user_email = user.email if user else ""
+        return user
+
+    def _require_user_id(self) -> int | None:
+        """The logged-in user's id, checked against the server now; None if logged out."""
+        user = self._refresh_user()
+        return user.user_id if user else None
+
+    @rx.var
+    def is_logged_in(self) -> bool:
+        return bool(self.user_email)
+
+    @rx.event
+    def require_login(self):
+        """on_load of private pages: visitors without a valid session go to /login and back."""
+        if self._refresh_user() is None:
+            here = self.router.url.path or routes.DASHBOARD
+            query = self.router.url.query
+            if query:
+                here = f"{here}?{query}"
+            return rx.redirect(f"{routes.LOGIN}?next={quote(here, safe='')}", replace=True)
+        return None
+
+    @rx.event
+    def logout(self):
+        auth.revoke_session(self.session_token)
+        self.session_token = ""
+        self._user_id = None
+        self.user_email = ""
+        # Emptying the cookie var empties the browser cookie. (rx.remove_cookie
+        # would re-run the current page's on_load, racing this redirect.)
+        return rx.redirect(f"{routes.LOGIN}?deconnecte=1", replace=True)
+
+
+class LoginState(SessionState):
+    email: str = ""
+    email_error: str = ""
+    notice: str = ""
+    notice_is_error: bool = False
+    sending: bool = False
+    logged_out: bool = False
+
+    @rx.event
+    def on_login_load(self):
+        self.email_error = ""
+        self.notice = ""
+        self.logged_out = self.router.url.query_parameters.get("deconnecte") == "1"
+        if self._refresh_user() is not None:
+            return rx.redirect(self._next_path(), replace=True)
+        return None
+
+    def _next_path(self) -> str:
+        return auth.safe_next_path(self.router.url.query_parameters.get("next"))
+
+    @rx.event
+    def set_email(self, value: str):
+        self.email = value
+        self.email_error = ""
+
+    @rx.event(background=True)
+    async def request_link(self, form_data: dict):
+        async with self:
+            if self.sending:
+                return
+            raw_email = str(form_data.get("email", self.email))
+            self.email = raw_email
+            self.email_error = ""
+            self.notice = ""
+            self.logged_out = False
+            try:
+                auth.normalize_email(raw_email)
+            except auth.InvalidEmail as exc:
+                self.email_error = str(exc)
+                return
+            self.sending = True
+            client_id = self.router.session.client_ip or "inconnu"
+            next_path = self._next_path()
+        try:
+            outcome = await asyncio.to_thread(
+                auth.request_login_link, raw_email, client_id, next_path
+            )
+        except auth.InvalidEmail as exc:
+            async with self:
+                self.sending = False
+                self.email_error = str(exc)
+            return
+        async with self:
+            self.sending = False
+            if outcome is auth.LoginRequestOutcome.SENT:
+                self.notice, self.notice_is_error = auth.SAME_ANSWER, False
+            elif outcome is auth.LoginRequestOutcome.RATE_LIMITED:
+                self.notice, self.notice_is_error = auth.RATE_LIMITED_MESSAGE, True
+            else:
+                self.notice, self.notice_is_error = auth.MAIL_FAILED_MESSAGE, True
+
+
+class VerifyState(SessionState):
+    link_status: str = "checking"  # checking | valid | used | expired | unknown
+    link_message: str = ""
+    signing_in: bool = False
+
+    def _token_from_url(self) -> str:
+        path = self.router.url.path or ""
+        prefix = "/auth/verify/"
+        return path[len(prefix) :].strip("/") if path.startswith(prefix) else ""
+
+    @rx.event
+    def check_link(self):
+        """on_load: look at the link without spending it (mail scanners open links)."""
+        self.signing_in = False
+        status = auth.login_token_status(self._token_from_url())
+        self.link_status = status.value
+        self.link_message = auth.TOKEN_STATUS_MESSAGES.get(status, "")
+
+    @rx.event
+    def confirm_login(self):
+        """Only a real click spends the token and opens the session."""
+        self.signing_in = True
+        try:
+            result = auth.consume_login_token(self._token_from_url())
+        except auth.LoginFailed as exc:
+            self.signing_in = False
+            self.link_status = exc.status.value
+            self.link_message = str(exc)
+            return None
+        self.session_token = result.session_token
+        self._user_id = result.user_id
+        self.user_email = result.email
+        return [
+            rx.toast.success("Vous êtes connecté."),
+            rx.redirect(result.next_path, replace=True),
+        ]

@@ -1,0 +1,412 @@
+"""The garage (dashboard), the vehicle form and the vehicle page.
+
+Thin: each handler checks the session, calls `services.vehicles` with the
+owner's scope, and turns the result or the error into what the page shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import date
+
+import reflex as rx
+
+from autocoach import routes
+from autocoach.data import load_reference
+from autocoach.domain.formatting import format_date, format_eur, format_km, format_score
+from autocoach.domain.plates import InvalidPlate, parse_plate
+from autocoach.domain.vehicle_form import (
+    FIELDS,
+    VehicleFormErrors,
+    validate_mileage_update,
+    validate_vehicle_form,
+)
+from autocoach.domain.vocabulary import EXPENSE_CATEGORIES, FUEL_TYPES, GEARBOXES
+from autocoach.models import Vehicle
+from autocoach.services import analysis, vehicles
+from autocoach.services.plate_lookup import lookup_plate
+from autocoach.state.auth import SessionState
+
+
+def today() -> date:
+    return date.today()
+
+
+def vehicle_id_from_path(path: str) -> int | None:
+    """`/vehicles/12` or `/vehicles/12/edit` -> 12."""
+    parts = [p for p in (path or "").split("/") if p]
+    if len(parts) >= 2 and parts[0] == "vehicles":
+        return vehicles.parse_id(parts[1])
+    return None
+
+
+@dataclasses.dataclass
+class VehicleCard:
+    id: int
+    title: str
+    subtitle: str
+    plate: str
+    mileage: str
+    score: str
+    next_alert: str
+    href: str
+
+
+@dataclasses.dataclass
+class LabelledValue:
+    label: str
+    value: str
+
+
+@dataclasses.dataclass
+class ExpenseLine:
+    date: str
+    label: str
+    category: str
+    mileage: str
+    amount: str
+
+
+def _title(vehicle: Vehicle) -> str:
+    return f"{vehicle.brand} {vehicle.model}"
+
+
+def _subtitle(vehicle: Vehicle) -> str:
+    parts = [str(vehicle.year), FUEL_TYPES.get(vehicle.fuel_type, vehicle.fuel_type)]
+    if vehicle.gearbox:
+        parts.append(GEARBOXES.get(vehicle.gearbox, vehicle.gearbox))
+    return " · ".join(parts)
+
+
+class GarageState(SessionState):
+    cards: list[VehicleCard] = []
+    loaded: bool = False
+
+    @rx.event
+    def load_garage(self):
+        user_id = self._require_user_id()
+        if user_id is None:
+            return
+        summaries = vehicles.list_vehicles(vehicles.OwnerScope(user_id))
+        self.cards = [
+            VehicleCard(
+                id=s.vehicle.id,
+                title=_title(s.vehicle),
+                subtitle=_subtitle(s.vehicle),
+                plate=s.vehicle.license_plate or "",
+                mileage=format_km(s.vehicle.mileage),
+                score="" if s.reliability_score is None else format_score(s.reliability_score),
+                next_alert=(
+                    f"{s.next_alert.get('message', '')}"
+                    if s.next_alert
+                    else ""
+                ),
+                href=f"/vehicles/{s.vehicle.id}",
+            )
+            for s in summaries
+        ]
+        self.loaded = True
+
+
+def _form_values_of(vehicle: Vehicle) -> dict[str, str]:
+    values = {}
+    for name in FIELDS:
+        value = getattr(vehicle, name)
+        if value is None:
+            values[name] = ""
+        elif isinstance(value, date):
+            values[name] = value.isoformat()
+        elif isinstance(value, float):
+            values[name] = f"{value:.2f}".rstrip("0").rstrip(".")
+        else:
+            values[name] = str(value)
+    return values
+
+
+class VehicleFormState(SessionState):
+    """Add (plate step, then form) and edit."""
+
+    mode: str = "new"  # new | edit
+    step: str = "plate"  # plate | form
+    plate_input: str = ""
+    plate_error: str = ""
+    lookup_note: str = ""
+    lookup_found: bool = False
+    looking_up: bool = False
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    # Bumped when values are replaced, so the uncontrolled inputs re-mount.
+    form_key: int = 0
+    brand: str = ""
+    saving: bool = False
+    not_found: bool = False
+    editing_page_id: int = 0
+    _editing_id: int | None = None
+
+    @rx.var
+    def brand_options(self) -> list[str]:
+        return load_reference().make_names()
+
+    @rx.var
+    def model_options(self) -> list[str]:
+        return load_reference().model_names(self.brand) if self.brand else []
+
+    @rx.var
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    @rx.event
+    def start_new(self):
+        if self._require_user_id() is None:
+            return
+        self.mode, self.step = "new", "plate"
+        self.plate_input = self.plate_error = self.lookup_note = ""
+        self.lookup_found = False
+        self.values, self.errors = {name: "" for name in FIELDS}, {}
+        self.brand = ""
+        self.not_found = False
+        self._editing_id = None
+        self.form_key += 1
+
+    @rx.event
+    def start_edit(self):
+        user_id = self._require_user_id()
+        if user_id is None:
+            return
+        self.mode, self.step = "edit", "form"
+        self.errors, self.lookup_note = {}, ""
+        vehicle_id = vehicle_id_from_path(self.router.url.path)
+        try:
+            vehicle = vehicles.get_vehicle(vehicles.OwnerScope(user_id), vehicle_id or 0)
+        except vehicles.NotFound:
+            self.not_found = True
+            self._editing_id = None
+            return
+        self.not_found = False
+        self._editing_id = vehicle.id
+        self.editing_page_id = vehicle.id
+        self.values = _form_values_of(vehicle)
+        self.brand = vehicle.brand
+        self.form_key += 1
+
+    @rx.event
+    def set_plate_input(self, value: str):
+        self.plate_input = value
+        self.plate_error = ""
+
+    @rx.event
+    def set_brand(self, value: str):
+        self.brand = value.strip()
+
+    @rx.event(background=True)
+    async def submit_plate(self, form_data: dict):
+        async with self:
+            text = str(form_data.get("plate", self.plate_input))
+            self.plate_input = text
+            try:
+                plate = parse_plate(text).display
+            except InvalidPlate as exc:
+                self.plate_error = str(exc)
+                return
+            self.plate_error = ""
+            self.looking_up = True
+        result = await asyncio.to_thread(lookup_plate, plate)
+        async with self:
+            self.looking_up = False
+            self.values = {name: "" for name in FIELDS} | result.fields | {"license_plate": plate}
+            self.brand = self.values.get("brand", "")
+            self.lookup_note = result.note
+            self.lookup_found = result.found
+            self.step = "form"
+            self.form_key += 1
+
+    @rx.event
+    def skip_plate(self):
+        self.values = {name: "" for name in FIELDS}
+        self.lookup_note = ""
+        self.step = "form"
+        self.form_key += 1
+
+    @rx.event
+    def back_to_plate(self):
+        self.step = "plate"
+
+    @rx.event
+    def submit_form(self, form_data: dict):
+        user_id = self._require_user_id()
+        if user_id is None:
+            return rx.redirect(routes.LOGIN)
+        # Keep everything typed, whatever happens next.
+        self.values = {name: str(form_data.get(name, "") or "") for name in FIELDS}
+        confirm_correction = bool(form_data.get("confirm_correction"))
+        try:
+            data = validate_vehicle_form(self.values, today())
+        except VehicleFormErrors as exc:
+            self.errors = exc.errors
+            return rx.toast.error("Le formulaire contient des erreurs : corrigez les champs signalés.")
+        scope = vehicles.OwnerScope(user_id)
+        try:
+            if self.mode == "edit" and self._editing_id is not None:
+                vehicle = vehicles.update_vehicle(
+                    scope, self._editing_id, data, today(), confirm_correction=confirm_correction
+                )
+                message = "Modifications enregistrées."
+            else:
+                vehicle = vehicles.create_vehicle(scope, data, today())
+                message = f"{vehicle.brand} {vehicle.model} ajoutée à votre garage."
+        except vehicles.MileageDecrease as exc:
+            self.errors = {"mileage": str(exc)}
+            return None
+        except vehicles.NotFound as exc:
+            self.errors = {}
+            self.not_found = True
+            return rx.toast.error(str(exc))
+        self.errors = {}
+        return [rx.toast.success(message), rx.redirect(f"/vehicles/{vehicle.id}")]
+
+
+class VehicleState(SessionState):
+    """One vehicle's page."""
+
+    found: bool = False
+    loaded: bool = False
+    title: str = ""
+    subtitle: str = ""
+    plate: str = ""
+    mileage: str = ""
+    details: list[LabelledValue] = []
+    readings: list[LabelledValue] = []
+    expenses: list[ExpenseLine] = []
+    expenses_total: str = ""
+    page_id: int = 0
+    km_input: str = ""
+    date_input: str = ""
+    mileage_errors: dict[str, str] = {}
+    odometer_warnings: list[str] = []
+    needs_correction: bool = False
+    delete_open: bool = False
+    _vehicle_id: int | None = None
+
+    def _scope(self) -> vehicles.OwnerScope | None:
+        user_id = self._require_user_id()
+        return vehicles.OwnerScope(user_id) if user_id is not None else None
+
+    def _show(self, scope: vehicles.OwnerScope, vehicle_id: int) -> None:
+        vehicle = vehicles.get_vehicle(scope, vehicle_id)
+        history = vehicles.mileage_history(scope, vehicle_id)
+        self._vehicle_id = vehicle.id
+        self.page_id = vehicle.id
+        self.found = True
+        self.title = _title(vehicle)
+        self.subtitle = _subtitle(vehicle)
+        self.plate = vehicle.license_plate or ""
+        self.mileage = format_km(vehicle.mileage)
+        pairs = [
+            ("Version", vehicle.version),
+            ("Première immatriculation", vehicle.first_registration_date and format_date(vehicle.first_registration_date)),
+            ("Énergie", FUEL_TYPES.get(vehicle.fuel_type, vehicle.fuel_type)),
+            ("Boîte de vitesses", vehicle.gearbox and GEARBOXES.get(vehicle.gearbox)),
+            ("Puissance fiscale", vehicle.fiscal_power and f"{vehicle.fiscal_power} CV"),
+            ("Propriétaires précédents", None if vehicle.previous_owners is None else str(vehicle.previous_owners)),
+            ("Date d'achat", vehicle.purchase_date and format_date(vehicle.purchase_date)),
+            ("Prix d'achat", None if vehicle.purchase_price is None else format_eur(vehicle.purchase_price)),
+            ("VIN", vehicle.vin),
+            ("Couleur", vehicle.color),
+        ]
+        self.details = [LabelledValue(label, str(value)) for label, value in pairs if value]
+        sources = {
+            "owner": "saisi par vous",
+            "correction": "correction",
+            "histovec": "Histovec",
+            "facture": "facture",
+            "carte_grise": "carte grise",
+        }
+        self.readings = [
+            LabelledValue(format_date(r.date), f"{format_km(r.km)} ({sources.get(r.source, r.source)})")
+            for r in history
+        ]
+        expenses = vehicles.list_expenses(scope, vehicle.id)
+        self.expenses = [
+            ExpenseLine(
+                date=format_date(e.date),
+                label=e.label or EXPENSE_CATEGORIES.get(e.category, e.category),
+                category=EXPENSE_CATEGORIES.get(e.category, e.category),
+                mileage=format_km(e.mileage) if e.mileage else "—",
+                amount=format_eur(e.amount, decimals=2),
+            )
+            for e in expenses
+        ]
+        self.expenses_total = (
+            f"Total : {format_eur(sum(e.amount for e in expenses), decimals=2)}" if expenses else ""
+        )
+        report = analysis.odometer_report(scope, vehicle.id, today())
+        self.odometer_warnings = [
+            f.message for f in report.findings if f.severity in ("critical", "warning")
+        ]
+
+    @rx.event
+    def load_vehicle(self):
+        self.loaded = False
+        self.delete_open = False
+        self.mileage_errors, self.needs_correction = {}, False
+        self.km_input, self.date_input = "", today().isoformat()
+        scope = self._scope()
+        if scope is None:
+            return
+        vehicle_id = vehicle_id_from_path(self.router.url.path)
+        try:
+            self._show(scope, vehicle_id or 0)
+        except vehicles.NotFound:
+            self.found = False
+            self._vehicle_id = None
+            self.title = ""
+            self.details, self.readings = [], []
+        self.loaded = True
+
+    @rx.event
+    def submit_mileage(self, form_data: dict):
+        scope = self._scope()
+        if scope is None or self._vehicle_id is None:
+            return rx.redirect(routes.LOGIN)
+        self.km_input = str(form_data.get("km", ""))
+        self.date_input = str(form_data.get("date", ""))
+        confirm = bool(form_data.get("confirm_correction"))
+        try:
+            km, on = validate_mileage_update(self.km_input, self.date_input, today())
+            vehicles.record_mileage(scope, self._vehicle_id, km, on, confirm_correction=confirm)
+        except VehicleFormErrors as exc:
+            self.mileage_errors = exc.errors
+            return None
+        except vehicles.MileageDecrease as exc:
+            self.mileage_errors = {"km": str(exc)}
+            self.needs_correction = True
+            return None
+        except vehicles.NotFound as exc:
+            self.found = False
+            return rx.toast.error(str(exc))
+        self.mileage_errors, self.needs_correction = {}, False
+        self.km_input = ""
+        self._show(scope, self._vehicle_id)
+        return rx.toast.success(f"Kilométrage mis à jour : {format_km(km)}.")
+
+    @rx.event
+    def set_delete_open(self, value: bool):
+        self.delete_open = value
+
+    @rx.event
+    def delete_vehicle(self):
+        scope = self._scope()
+        if scope is None or self._vehicle_id is None:
+            return rx.redirect(routes.LOGIN)
+        try:
+            name = vehicles.delete_vehicle(scope, self._vehicle_id)
+        except vehicles.NotFound as exc:
+            return rx.toast.error(str(exc))
+        self.delete_open = False
+        self.found = False
+        self._vehicle_id = None
+        return [
+            rx.toast.success(f"{name} supprimée, avec ses documents."),
+            rx.redirect(routes.DASHBOARD),
+        ]

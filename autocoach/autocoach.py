@@ -10,6 +10,7 @@ from autocoach.pages.auth import login_page, verify_page
 from autocoach.pages.dashboard import dashboard_page
 from autocoach.pages.landing import landing_page
 from autocoach.pages.vehicle import edit_vehicle_page, new_vehicle_page, vehicle_page
+from autocoach.state.analysis import AnalysisState
 from autocoach.state.auth import LoginState, SessionState, VerifyState
 from autocoach.state.documents import DocumentsState
 from autocoach.state.garage import GarageState, VehicleFormState, VehicleState
@@ -59,7 +60,12 @@ app.add_page(
     vehicle_page,
     route=routes.VEHICLE,
     title="Ma voiture · AutoCoach",
-    on_load=[SessionState.require_login, VehicleState.load_vehicle, DocumentsState.load_documents],
+    on_load=[
+        SessionState.require_login,
+        VehicleState.load_vehicle,
+        DocumentsState.load_documents,
+        AnalysisState.run_analysis,
+    ],
 )
 app.add_page(
     edit_vehicle_page,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from autocoach import routes
 from autocoach.components.account import account_menu
+from autocoach.components.analysis import analysis_dashboard
 from autocoach.components.documents import documents_card
 from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
 from autocoach.components.layout import page_frame
@@ -442,26 +443,44 @@ def _vehicle_view() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.grid(
-            rx.card(
-                rx.vstack(
-                    rx.heading("Fiche du véhicule", as_="h2", size="4"),
-                    rx.cond(
-                        VehicleState.details.length() > 0,
-                        rx.data_list.root(rx.foreach(VehicleState.details, _detail_row), size="2"),
-                        rx.text("Complétez la fiche pour affiner l'analyse.", color_scheme="gray"),
-                    ),
-                    spacing="3",
-                ),
-                size="3",
+        rx.tabs.root(
+            rx.tabs.list(
+                rx.tabs.trigger("Tableau de bord", value="tableau", id="tab-dashboard"),
+                rx.tabs.trigger("Fiche et documents", value="fiche", id="tab-records"),
+                size="2",
             ),
-            _mileage_card(),
-            columns=rx.breakpoints(initial="1", md="2"),
-            gap="1rem",
+            rx.tabs.content(analysis_dashboard(), value="tableau", padding_top="1rem"),
+            rx.tabs.content(
+                rx.vstack(
+                    rx.grid(
+                        rx.card(
+                            rx.vstack(
+                                rx.heading("Fiche du véhicule", as_="h2", size="4"),
+                                rx.cond(
+                                    VehicleState.details.length() > 0,
+                                    rx.data_list.root(rx.foreach(VehicleState.details, _detail_row), size="2"),
+                                    rx.text("Complétez la fiche pour affiner l'analyse.", color_scheme="gray"),
+                                ),
+                                spacing="3",
+                            ),
+                            size="3",
+                        ),
+                        _mileage_card(),
+                        columns=rx.breakpoints(initial="1", md="2"),
+                        gap="1rem",
+                        width="100%",
+                    ),
+                    documents_card(),
+                    _expenses_card(),
+                    spacing="4",
+                    width="100%",
+                ),
+                value="fiche",
+                padding_top="1rem",
+            ),
+            default_value="tableau",
             width="100%",
         ),
-        documents_card(),
-        _expenses_card(),
         spacing="4",
         padding_y="1.5rem",
         width="100%",

@@ -6,6 +6,7 @@ day) is unchanged; any new reading, invoice or edit gives a new hash.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,8 @@ from autocoach.domain.facts import VehicleFacts, vehicle_facts_from_dict
 from autocoach.domain.odometer import OdometerReport, check_odometer
 from autocoach.models import Analysis, Document, Expense, MileageReading, Vehicle
 from autocoach.services import vehicles
+
+log = logging.getLogger(__name__)
 
 SITUATION_FLAGS = (
     "gage", "opposition", "saisie", "procedure_ve", "vei", "suspension", "vol", "perte",
@@ -144,3 +147,56 @@ def analyze_vehicle(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) ->
         session.add(row)
         session.flush()
         return VehicleAnalysis(result, row.id, False)
+
+
+def refresh_analyses(scope: vehicles.OwnerScope, as_of: date) -> None:
+    """Bring every vehicle's cached analysis up to date (for the garage's cards).
+
+    A vehicle the engine cannot analyse keeps its last analysis: the garage
+    must open whatever one car's data looks like.
+    """
+    with read_session() as session:
+        ids = session.exec(select(Vehicle.id).where(Vehicle.user_id == scope.user_id)).all()
+    for vehicle_id in ids:
+        try:
+            analyze_vehicle(scope, vehicle_id, as_of)
+        except vehicles.NotFound:
+            continue
+        except Exception:  # noqa: BLE001
+            log.exception("Analysis of vehicle %s failed", vehicle_id)
+
+
+@dataclass(frozen=True)
+class Narrative:
+    text: str
+    from_ai: bool
+    notice: str
+
+
+def narrative(scope: vehicles.OwnerScope, analysis_id: int) -> Narrative:
+    """The analysis in words: the AI's when configured and it answers, else the
+    engine's. Stored with the analysis, so the model is asked once per analysis."""
+    from autocoach.services import ai
+
+    with read_session() as session:
+        row = session.exec(
+            select(Analysis)
+            .join(Vehicle, Vehicle.id == Analysis.vehicle_id)
+            .where(Analysis.id == analysis_id, Vehicle.user_id == scope.user_id)
+        ).first()
+        if row is None:
+            raise vehicles.NotFound("Cette analyse est introuvable.")
+        payload = dict(row.result or {})
+    cached = payload.get("narrative")
+    if cached:
+        return Narrative(cached["text"], cached["source"] == "ai", cached.get("notice", ""))
+    text = ai.narrate_analysis(payload)
+    if text.source == "engine" and not text.notice:
+        return Narrative(text.text, False, "")  # no AI configured: nothing to store
+    with write_session() as session:
+        row = session.get(Analysis, analysis_id)
+        result = dict(row.result or {})
+        result["narrative"] = {"text": text.text, "source": text.source, "notice": text.notice}
+        row.result = result
+        session.add(row)
+    return Narrative(text.text, text.source == "ai", text.notice)

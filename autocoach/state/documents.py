@@ -12,6 +12,7 @@ from autocoach.domain.vocabulary import DOCUMENT_STATUSES, DOCUMENT_TYPES
 from autocoach.models import Document
 from autocoach.services import documents, storage, vehicles
 from autocoach.settings import get_settings
+from autocoach.state.analysis import AnalysisState
 from autocoach.state.garage import VehicleState
 
 UPLOAD_ID = "documents-upload"
@@ -111,16 +112,18 @@ class DocumentsState(VehicleState):
         return get_settings().max_upload_mb
 
     def _reload_documents(self, scope: vehicles.OwnerScope) -> None:
-        if self._vehicle_id is None:
-            self.items = []
-            return
-        self.items = [_view(d) for d in vehicles.list_documents(scope, self._vehicle_id)]
+        vehicle_id = self._page_vehicle_id()
+        try:
+            found = vehicles.list_documents(scope, vehicle_id) if vehicle_id else []
+        except vehicles.NotFound:
+            found = []
+        self.items = [_view(d) for d in found]
 
     @rx.event
     def load_documents(self):
         self.upload_errors = []
         scope = self._scope()
-        if scope is None or self._vehicle_id is None:
+        if scope is None or self._page_vehicle_id() is None:
             self.items = []
             return None
         self._reload_documents(scope)
@@ -154,7 +157,7 @@ class DocumentsState(VehicleState):
             # first): keep its messages.
             return None
         scope = self._scope()
-        if scope is None or self._vehicle_id is None:
+        if scope is None or self._page_vehicle_id() is None:
             return rx.toast.error("Votre session a expiré : reconnectez-vous.")
         self.upload_errors = []
         accepted = 0
@@ -162,7 +165,7 @@ class DocumentsState(VehicleState):
             name = file.name or "document"
             try:
                 data = await file.read()
-                await asyncio.to_thread(documents.add_upload, scope, self._vehicle_id, name, data)
+                await asyncio.to_thread(documents.add_upload, scope, self._page_vehicle_id(), name, data)
                 accepted += 1
             except storage.RejectedUpload as exc:
                 self.upload_errors.append(f"{name} : {exc}")
@@ -190,7 +193,7 @@ class DocumentsState(VehicleState):
             if self.processing:
                 return
             scope = self._scope()
-            if scope is None or self._vehicle_id is None:
+            if scope is None or self._page_vehicle_id() is None:
                 return
             self.processing = True
             queued = [item.id for item in self.items if item.status in ("pending", "reading")]
@@ -213,15 +216,15 @@ class DocumentsState(VehicleState):
         finally:
             async with self:
                 self.processing = False
-                if self._vehicle_id is not None:
+                if self._page_vehicle_id() is not None:
                     try:
-                        self._show(scope, self._vehicle_id)
+                        self._show(scope, self._page_vehicle_id())
                     except vehicles.NotFound:
                         pass
         if done or failed:
             message = f"Lecture terminée : {done} document(s) analysé(s)"
             message += f", {failed} en échec." if failed else "."
-            return rx.toast.info(message)
+            return [rx.toast.info(message), AnalysisState.run_analysis]
         return None
 
     @rx.event
@@ -266,10 +269,13 @@ class DocumentsState(VehicleState):
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
-        self._show(scope, self._vehicle_id)
+        self._show(scope, self._page_vehicle_id())
         if not changes.labels:
             return rx.toast.info("Aucune modification appliquée.")
-        return rx.toast.success("Fiche mise à jour : " + ", ".join(changes.labels) + ".")
+        return [
+            rx.toast.success("Fiche mise à jour : " + ", ".join(changes.labels) + "."),
+            AnalysisState.run_analysis,
+        ]
 
     @rx.event
     def dismiss_proposals(self, document_id: int):
@@ -288,5 +294,5 @@ class DocumentsState(VehicleState):
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
-        self._show(scope, self._vehicle_id)
-        return rx.toast.success(f"{name} supprimé.")
+        self._show(scope, self._page_vehicle_id())
+        return [rx.toast.success(f"{name} supprimé."), AnalysisState.run_analysis]

@@ -88,7 +88,9 @@ class GarageState(SessionState):
         user_id = self._require_user_id()
         if user_id is None:
             return
-        summaries = vehicles.list_vehicles(vehicles.OwnerScope(user_id))
+        scope = vehicles.OwnerScope(user_id)
+        analysis.refresh_analyses(scope, today())
+        summaries = vehicles.list_vehicles(scope)
         self.cards = [
             VehicleCard(
                 id=s.vehicle.id,
@@ -292,6 +294,12 @@ class VehicleState(SessionState):
         user_id = self._require_user_id()
         return vehicles.OwnerScope(user_id) if user_id is not None else None
 
+    def _page_vehicle_id(self) -> int | None:
+        """The vehicle of the page, from its URL. Substates use this rather than
+        the parent's backend var, which Reflex does not share with them; every
+        service call checks ownership anyway."""
+        return vehicle_id_from_path(self.router.url.path)
+
     def _show(self, scope: vehicles.OwnerScope, vehicle_id: int) -> None:
         vehicle = vehicles.get_vehicle(scope, vehicle_id)
         history = vehicles.mileage_history(scope, vehicle_id)
@@ -388,7 +396,9 @@ class VehicleState(SessionState):
         self.mileage_errors, self.needs_correction = {}, False
         self.km_input = ""
         self._show(scope, self._vehicle_id)
-        return rx.toast.success(f"Kilométrage mis à jour : {format_km(km)}.")
+        from autocoach.state.analysis import AnalysisState  # (it builds on this state)
+
+        return [rx.toast.success(f"Kilométrage mis à jour : {format_km(km)}."), AnalysisState.run_analysis]
 
     @rx.event
     def set_delete_open(self, value: bool):

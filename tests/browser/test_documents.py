@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_garage import VEHICLE_URL, fill_vehicle_form
+from tests.browser.test_garage import VEHICLE_URL, fill_vehicle_form, open_records
 from tests.conftest import artifacts_dir, log_in, unique_email
 from tests.fixtures.documents import build_cartes_grises, build_invoices
 
@@ -30,6 +30,7 @@ def add_car(page: Page, live_app) -> str:
     fill_vehicle_form(page, brand="Renault", model="Clio", year="2016", mileage="199 000", fuel_type="diesel")
     page.click("#vehicle-submit")
     page.wait_for_url(VEHICLE_URL)
+    open_records(page)
     return VEHICLE_URL.match(page.url).group(1)
 
 

@@ -25,6 +25,12 @@ def count_vehicles(live_app, email: str) -> int:
     return count
 
 
+def open_records(page: Page) -> None:
+    """The vehicle page opens on its dashboard; readings and papers are on the second tab."""
+    page.click("#tab-records")
+    expect(page.locator("#km-input")).to_be_visible()
+
+
 def fill_vehicle_form(page: Page, **values: str) -> None:
     for name, value in values.items():
         locator = page.locator(f"#field-{name}")
@@ -69,6 +75,7 @@ def test_add_by_plate_edit_mileage_and_delete(live_app, smtp_sink, page: Page):
     page.screenshot(path=str(artifacts_dir("screenshots") / "garage.png"), full_page=True)
     card.click()
     page.wait_for_url(VEHICLE_URL)
+    open_records(page)
 
     # A lower reading is refused, then accepted as a confirmed correction.
     page.fill("#km-input", "60 000")
@@ -88,6 +95,7 @@ def test_add_by_plate_edit_mileage_and_delete(live_app, smtp_sink, page: Page):
     page.fill("#field-color", "Bleu vertigo")
     page.click("#vehicle-submit")
     page.wait_for_url(VEHICLE_URL)
+    open_records(page)
     expect(page.get_by_text("Bleu vertigo")).to_be_visible()
 
     # Delete, with confirmation.

@@ -1,0 +1,385 @@
+"""The vehicle dashboard: score, costs, resale advice, alerts, scenarios, comparison."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from autocoach.state.analysis import (
+    AlertView,
+    AnalysisState,
+    ComparisonView,
+    CostView,
+    FactorView,
+    ScenarioView,
+)
+
+ACCENT = "var(--accent-9)"
+CHART_COLORS = ["#3e63dd", "#12a594", "#f76b15", "#8e4ec6", "#e5484d", "#ffc53d", "#0090ff", "#8d8d8d"]
+
+
+def _card(title: str, *children: rx.Component, card_id: str, icon: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon(icon, size=18, color=rx.color("accent", 11)),
+                rx.heading(title, as_="h2", size="4"),
+                align="center",
+                spacing="2",
+            ),
+            *children,
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        id=card_id,
+        width="100%",
+    )
+
+
+def _gauge() -> rx.Component:
+    """A ring filled to score/10, the score in the middle."""
+    percent = AnalysisState.score_value * 10
+    color = rx.match(
+        AnalysisState.score_tone,
+        ("good", "var(--green-9)"),
+        ("bad", "var(--red-9)"),
+        "var(--amber-9)",
+    )
+    return rx.center(
+        rx.center(
+            rx.vstack(
+                rx.text(AnalysisState.score, size="7", weight="bold", id="reliability-score"),
+                rx.text("fiabilité", size="1", color_scheme="gray"),
+                spacing="0",
+                align="center",
+            ),
+            width="104px",
+            height="104px",
+            border_radius="50%",
+            background=rx.color("gray", 1),
+        ),
+        width="132px",
+        height="132px",
+        border_radius="50%",
+        background=f"conic-gradient({color} calc({percent} * 1%), var(--gray-4) 0)",
+        role="img",
+        aria_label="Score de fiabilité : " + AnalysisState.score + " sur 10",
+        flex_shrink="0",
+    )
+
+
+def _factor(factor: FactorView) -> rx.Component:
+    return rx.hstack(
+        rx.badge(
+            factor.weight,
+            color_scheme=rx.match(factor.tone, ("good", "green"), ("bad", "red"), "gray"),
+            variant="soft",
+            min_width="3.2rem",
+            justify="center",
+        ),
+        rx.vstack(
+            rx.text(factor.label, weight="medium", size="2"),
+            rx.text(factor.sentence, size="2", color_scheme="gray"),
+            spacing="0",
+        ),
+        align="start",
+        spacing="3",
+    )
+
+
+def reliability_card() -> rx.Component:
+    return _card(
+        "Fiabilité",
+        rx.flex(
+            _gauge(),
+            rx.vstack(rx.foreach(AnalysisState.factors, _factor), spacing="3", width="100%"),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            gap="1.25rem",
+            align=rx.breakpoints(initial="center", sm="start"),
+            width="100%",
+        ),
+        card_id="reliability",
+        icon="heart-pulse",
+    )
+
+
+def _cost_line(line: CostView) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.text(line.label, size="2", weight="medium"), rx.spacer(), rx.text(line.amount_label, size="2", weight="bold"), width="100%"),
+        rx.text(line.basis, size="1", color_scheme="gray"),
+        spacing="0",
+        width="100%",
+    )
+
+
+def cost_card() -> rx.Component:
+    return _card(
+        "Coût réel par mois",
+        rx.hstack(
+            rx.text(AnalysisState.monthly_total, size="7", weight="bold", id="monthly-cost"),
+            rx.text("/ mois", color_scheme="gray"),
+            align="baseline",
+            spacing="2",
+        ),
+        rx.recharts.pie_chart(
+            rx.recharts.pie(
+                rx.foreach(
+                    AnalysisState.costs,
+                    lambda _line, index: rx.recharts.cell(fill=rx.Var.create(CHART_COLORS)[index % len(CHART_COLORS)]),
+                ),
+                data=AnalysisState.costs.to(list[dict[str, Any]]),
+                data_key="amount",
+                name_key="label",
+                inner_radius="55%",
+                outer_radius="85%",
+                padding_angle=2,
+                is_animation_active=False,
+            ),
+            rx.recharts.graphing_tooltip(),
+            rx.recharts.legend(),
+            height=240,
+            width="100%",
+        ),
+        rx.vstack(rx.foreach(AnalysisState.costs, _cost_line), spacing="2", width="100%"),
+        card_id="costs",
+        icon="wallet",
+    )
+
+
+def resale_card() -> rx.Component:
+    return _card(
+        "Revente",
+        rx.grid(
+            rx.vstack(rx.text("Valeur aujourd'hui", size="1", color_scheme="gray"), rx.text(AnalysisState.value_range, weight="bold", id="value-range"), spacing="0"),
+            rx.vstack(rx.text("Prix à afficher", size="1", color_scheme="gray"), rx.text(AnalysisState.asking_price, weight="bold", size="5", color=rx.color("accent", 11), id="asking-price"), spacing="0"),
+            rx.vstack(rx.text("Prix plancher à accepter", size="1", color_scheme="gray"), rx.text(AnalysisState.accept_price, weight="bold"), spacing="0"),
+            columns=rx.breakpoints(initial="1", sm="3"),
+            gap="0.75rem",
+            width="100%",
+        ),
+        rx.callout.root(
+            rx.callout.icon(rx.icon("calendar-clock")),
+            rx.vstack(
+                rx.text("Meilleur moment : ", rx.text.strong(AnalysisState.best_time_label), size="2"),
+                rx.callout.text(AnalysisState.best_time_reason, size="2"),
+                spacing="1",
+            ),
+            id="best-time",
+            width="100%",
+        ),
+        rx.text("Valeur estimée dans les prochaines années", size="2", weight="medium"),
+        rx.recharts.line_chart(
+            rx.recharts.line(data_key="value", name="Valeur (€)", stroke=CHART_COLORS[0], stroke_width=2, is_animation_active=False),
+            rx.recharts.x_axis(data_key="year"),
+            rx.recharts.y_axis(width=60),
+            rx.recharts.cartesian_grid(stroke_dasharray="3 3", stroke="var(--gray-5)"),
+            rx.recharts.graphing_tooltip(),
+            data=AnalysisState.curve.to(list[dict[str, Any]]),
+            height=220,
+            width="100%",
+        ),
+        rx.accordion.root(
+            rx.accordion.item(
+                header="Comment ce prix est calculé",
+                content=rx.text(AnalysisState.resale_reasoning, size="2", white_space="pre-line"),
+            ),
+            collapsible=True,
+            variant="ghost",
+            width="100%",
+        ),
+        card_id="resale",
+        icon="trending-up",
+    )
+
+
+def _alert(alert: AlertView) -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon(rx.match(alert.severity, ("critical", "octagon-alert"), ("warning", "triangle-alert"), "info"))),
+        rx.vstack(
+            rx.cond(alert.date != "", rx.text(rx.text.strong(alert.date), size="1")),
+            rx.callout.text(alert.message, size="2"),
+            spacing="0",
+        ),
+        color_scheme=rx.match(alert.severity, ("critical", "red"), ("warning", "amber"), "blue"),
+        width="100%",
+        class_name="alert-" + alert.type,
+    )
+
+
+def alerts_card() -> rx.Component:
+    return _card(
+        "Alertes et échéances",
+        rx.hstack(
+            rx.cond(AnalysisState.next_ct != "", rx.badge("Prochain contrôle technique : ", AnalysisState.next_ct, size="2", variant="surface")),
+            rx.cond(AnalysisState.crit_air != "", rx.badge(AnalysisState.crit_air, size="2", variant="surface", color_scheme="gray")),
+            wrap="wrap",
+            spacing="2",
+        ),
+        rx.cond(
+            AnalysisState.alerts.length() > 0,
+            rx.vstack(rx.foreach(AnalysisState.alerts, _alert), spacing="2", width="100%", id="alert-list"),
+            rx.text("Aucune alerte : tout est en ordre.", color_scheme="gray", size="2"),
+        ),
+        card_id="alerts",
+        icon="bell",
+    )
+
+
+def _scenario_row(row: ScenarioView) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.text(row.label, weight="medium"), rx.text(row.note, size="1", color_scheme="gray")),
+        rx.table.cell(row.cost, text_align="right"),
+        rx.table.cell(row.value, text_align="right"),
+        rx.table.cell(rx.text(row.net, weight="bold"), text_align="right"),
+    )
+
+
+def scenarios_card() -> rx.Component:
+    return _card(
+        "Garder ou vendre ?",
+        rx.recharts.bar_chart(
+            rx.recharts.bar(data_key="cost_amount", name="Coût cumulé (€)", fill=CHART_COLORS[3], is_animation_active=False),
+            rx.recharts.bar(data_key="value_amount", name="Valeur à la fin (€)", fill=CHART_COLORS[0], is_animation_active=False),
+            rx.recharts.x_axis(data_key="label"),
+            rx.recharts.y_axis(width=60),
+            rx.recharts.graphing_tooltip(),
+            rx.recharts.legend(),
+            data=AnalysisState.scenarios.to(list[dict[str, Any]]),
+            height=240,
+            width="100%",
+        ),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Scénario"),
+                        rx.table.column_header_cell("Coût cumulé", text_align="right"),
+                        rx.table.column_header_cell("Valeur à la fin", text_align="right"),
+                        rx.table.column_header_cell("Bilan", text_align="right"),
+                    )
+                ),
+                rx.table.body(rx.foreach(AnalysisState.scenarios, _scenario_row)),
+                size="1",
+                width="100%",
+                id="scenario-table",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.text(
+            "Bilan = valeur de la voiture à la fin moins ce qu'elle aura coûté d'ici là.",
+            size="1",
+            color_scheme="gray",
+        ),
+        card_id="scenarios",
+        icon="scale",
+    )
+
+
+def _comparison_row(row: ComparisonView) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.text(row.name, weight=rx.cond(row.is_current, "bold", "regular"))),
+        rx.table.cell(row.value, text_align="right"),
+        rx.table.cell(row.monthly, text_align="right"),
+        rx.table.cell(row.score, text_align="right"),
+        background=rx.cond(row.is_current, rx.color("accent", 2), "transparent"),
+    )
+
+
+def comparison_card() -> rx.Component:
+    return _card(
+        "Comparaison avec d'autres modèles",
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Modèle"),
+                        rx.table.column_header_cell("Valeur", text_align="right"),
+                        rx.table.column_header_cell("Coût", text_align="right"),
+                        rx.table.column_header_cell("Fiabilité", text_align="right"),
+                    )
+                ),
+                rx.table.body(rx.foreach(AnalysisState.comparisons, _comparison_row)),
+                size="1",
+                width="100%",
+                id="comparison-table",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.text("Même segment, même année et même kilométrage que votre voiture.", size="1", color_scheme="gray"),
+        card_id="comparison",
+        icon="git-compare",
+    )
+
+
+def summary_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("sparkles", size=18, color=rx.color("accent", 11)),
+                rx.heading("En résumé", as_="h2", size="4"),
+                rx.spacer(),
+                rx.cond(AnalysisState.summary_from_ai, rx.badge("Rédigé par l'IA à partir de nos calculs", variant="soft")),
+                align="center",
+                width="100%",
+            ),
+            rx.text(AnalysisState.summary, size="3", id="analysis-summary", white_space="pre-line"),
+            rx.cond(AnalysisState.summary_notice != "", rx.text(AnalysisState.summary_notice, size="1", color_scheme="gray", id="summary-notice")),
+            spacing="2",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+        background=rx.color("accent", 2),
+    )
+
+
+def analysis_dashboard() -> rx.Component:
+    return rx.cond(
+        AnalysisState.analysis_ready,
+        rx.vstack(
+            rx.cond(
+                AnalysisState.analysing,
+                rx.hstack(rx.spinner(size="1"), rx.text("Mise à jour de l'analyse…", size="1"), align="center"),
+            ),
+            summary_card(),
+            rx.grid(
+                reliability_card(),
+                cost_card(),
+                columns=rx.breakpoints(initial="1", md="2"),
+                gap="1rem",
+                width="100%",
+            ),
+            rx.grid(
+                resale_card(),
+                alerts_card(),
+                columns=rx.breakpoints(initial="1", md="2"),
+                gap="1rem",
+                width="100%",
+            ),
+            scenarios_card(),
+            comparison_card(),
+            spacing="4",
+            width="100%",
+            id="analysis",
+        ),
+        rx.cond(
+            AnalysisState.analysis_error != "",
+            rx.callout(AnalysisState.analysis_error, icon="triangle-alert", color_scheme="red", role="alert"),
+            rx.card(
+                rx.vstack(
+                    rx.hstack(rx.spinner(size="3"), rx.text("Analyse en cours…", weight="medium"), align="center", spacing="3"),
+                    rx.progress(duration="2s", width="100%"),
+                    rx.text("Fiabilité, coûts, valeur de revente, échéances…", size="2", color_scheme="gray"),
+                    spacing="3",
+                    width="100%",
+                ),
+                size="3",
+                width="100%",
+                id="analysis-progress",
+            ),
+        ),
+    )

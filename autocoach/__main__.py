@@ -82,6 +82,21 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_remind(args: argparse.Namespace) -> int:
+    from autocoach.services.reminders import send_reminders
+
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    except ValueError as exc:
+        raise CommandError("--as-of attend une date au format AAAA-MM-JJ.") from exc
+    report = send_reminders(as_of)
+    print(
+        f"{report.emails_sent} e-mail(s) envoyé(s), {report.alerts_sent} échéance(s) rappelée(s)"
+        + (f", {report.failures} envoi(s) en échec." if report.failures else ".")
+    )
+    return EXIT_OK if not report.failures else EXIT_USAGE
+
+
 def _cmd_migrate(_args: argparse.Namespace) -> int:
     from autocoach.services.migrations import upgrade_to_head
 
@@ -114,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = add("analyze", _cmd_analyze, "Analyse un véhicule décrit en JSON et affiche le résultat.")
     analyze.add_argument("file", help="le fichier JSON du véhicule")
     analyze.add_argument("--as-of", help="date de l'analyse, AAAA-MM-JJ (par défaut aujourd'hui)")
+
+    remind = add(
+        "remind",
+        _cmd_remind,
+        "Envoie les rappels d'échéances à 30 jours (à lancer chaque jour, cron ou timer systemd).",
+    )
+    remind.add_argument("--as-of", help="date du jour, AAAA-MM-JJ (par défaut aujourd'hui)")
 
     add("migrate", _cmd_migrate, "Applique les migrations de la base de données.")
     return parser

@@ -52,6 +52,8 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_login: datetime | None = None
     is_active: bool = True
+    # Email reminders of upcoming deadlines (contrôle technique...), opt-in.
+    reminders_opt_in: bool = False
 
 
 class LoginToken(SQLModel, table=True):
@@ -187,3 +189,16 @@ class MileageReading(SQLModel, table=True):
     # owner | correction | carte_grise | histovec | facture
     source: str = Field(max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReminderSent(SQLModel, table=True):
+    """One reminder email per vehicle, alert and due date: never twice."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("vehicle_id", "alert_type", "due_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_id: int = _fk("vehicle.id", ondelete="CASCADE")
+    alert_type: str = Field(max_length=40)
+    due_date: date
+    sent_at: datetime = Field(default_factory=utcnow)

@@ -124,6 +124,37 @@ def dashboard_page() -> rx.Component:
             padding_y="1.5rem",
         ),
         rx.cond(
+            GarageState.cards.length() > 0,
+            rx.card(
+                rx.hstack(
+                    rx.icon("bell", size=18, color=rx.color("accent", 11)),
+                    rx.el.label(
+                        rx.vstack(
+                            rx.text("Rappels par e-mail", weight="medium", size="2"),
+                            rx.text(
+                                "Un e-mail 30 jours avant chaque échéance (contrôle technique, entretien…).",
+                                size="1",
+                                color_scheme="gray",
+                            ),
+                            spacing="0",
+                        ),
+                        html_for="reminders-switch",
+                    ),
+                    rx.spacer(),
+                    rx.switch(
+                        id="reminders-switch",
+                        checked=GarageState.reminders_on,
+                        on_change=GarageState.set_reminders,
+                    ),
+                    align="center",
+                    width="100%",
+                    spacing="3",
+                ),
+                size="2",
+                margin_bottom="1rem",
+            ),
+        ),
+        rx.cond(
             GarageState.loaded,
             rx.cond(
                 GarageState.cards.length() > 0,

@@ -24,7 +24,7 @@ from autocoach.domain.vehicle_form import (
 )
 from autocoach.domain.vocabulary import EXPENSE_CATEGORIES, FUEL_TYPES, GEARBOXES
 from autocoach.models import Vehicle
-from autocoach.services import analysis, vehicles
+from autocoach.services import analysis, reminders, vehicles
 from autocoach.services.plate_lookup import lookup_plate
 from autocoach.state.auth import SessionState
 
@@ -82,6 +82,20 @@ def _subtitle(vehicle: Vehicle) -> str:
 class GarageState(SessionState):
     cards: list[VehicleCard] = []
     loaded: bool = False
+    reminders_on: bool = False
+
+    @rx.event
+    def set_reminders(self, enabled: bool):
+        user_id = self._require_user_id()
+        if user_id is None:
+            return rx.redirect(routes.LOGIN)
+        reminders.set_opt_in(user_id, bool(enabled))
+        self.reminders_on = bool(enabled)
+        return rx.toast.success(
+            "Rappels activés : vous recevrez un e-mail 30 jours avant chaque échéance."
+            if enabled
+            else "Rappels désactivés."
+        )
 
     @rx.event
     def load_garage(self):
@@ -89,6 +103,7 @@ class GarageState(SessionState):
         if user_id is None:
             return
         scope = vehicles.OwnerScope(user_id)
+        self.reminders_on = reminders.is_opted_in(user_id)
         analysis.refresh_analyses(scope, today())
         summaries = vehicles.list_vehicles(scope)
         self.cards = [

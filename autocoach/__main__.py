@@ -60,20 +60,29 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _vehicle_json(path: str) -> dict:
+    try:
+        payload = json.loads(_read_file(path).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CommandError(f"Le fichier « {path} » n'est pas un JSON valide.") from exc
+    if not isinstance(payload, dict):
+        raise CommandError("Le JSON doit décrire un véhicule (un objet { ... }).")
+    return payload
+
+
+def _as_of(raw: str | None) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else date.today()
+    except ValueError as exc:
+        raise CommandError("--as-of attend une date au format AAAA-MM-JJ.") from exc
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from autocoach.domain.analysis import analyze
     from autocoach.domain.facts import InvalidVehicleData, vehicle_facts_from_dict
 
-    try:
-        payload = json.loads(_read_file(args.file).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CommandError(f"Le fichier « {args.file} » n'est pas un JSON valide.") from exc
-    if not isinstance(payload, dict):
-        raise CommandError("Le JSON doit décrire un véhicule (un objet { ... }).")
-    try:
-        as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
-    except ValueError as exc:
-        raise CommandError("--as-of attend une date au format AAAA-MM-JJ.") from exc
+    payload = _vehicle_json(args.file)
+    as_of = _as_of(args.as_of)
     try:
         facts = vehicle_facts_from_dict(payload, today=as_of)
     except InvalidVehicleData as exc:
@@ -82,14 +91,29 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from autocoach.domain.facts import InvalidVehicleData
+    from autocoach.services.report import ReportFontMissing, report_from_vehicle_json
+
+    payload = _vehicle_json(args.file)
+    as_of = _as_of(args.as_of)
+    try:
+        pdf = report_from_vehicle_json(payload, as_of)
+    except (InvalidVehicleData, ReportFontMissing) as exc:
+        raise CommandError(str(exc)) from exc
+    try:
+        with open(args.output, "wb") as handle:
+            handle.write(pdf)
+    except OSError as exc:
+        raise CommandError(f"Impossible d'écrire « {args.output} » : {exc.strerror}.") from exc
+    print(f"Rapport écrit dans {args.output} ({len(pdf) // 1024} Ko).")
+    return EXIT_OK
+
+
 def _cmd_remind(args: argparse.Namespace) -> int:
     from autocoach.services.reminders import send_reminders
 
-    try:
-        as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
-    except ValueError as exc:
-        raise CommandError("--as-of attend une date au format AAAA-MM-JJ.") from exc
-    report = send_reminders(as_of)
+    report = send_reminders(_as_of(args.as_of))
     print(
         f"{report.emails_sent} e-mail(s) envoyé(s), {report.alerts_sent} échéance(s) rappelée(s)"
         + (f", {report.failures} envoi(s) en échec." if report.failures else ".")
@@ -129,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = add("analyze", _cmd_analyze, "Analyse un véhicule décrit en JSON et affiche le résultat.")
     analyze.add_argument("file", help="le fichier JSON du véhicule")
     analyze.add_argument("--as-of", help="date de l'analyse, AAAA-MM-JJ (par défaut aujourd'hui)")
+
+    report = add("report", _cmd_report, "Écrit le rapport PDF d'un véhicule décrit en JSON.")
+    report.add_argument("file", help="le fichier JSON du véhicule")
+    report.add_argument("-o", "--output", required=True, help="le fichier PDF à écrire")
+    report.add_argument("--as-of", help="date du rapport, AAAA-MM-JJ (par défaut aujourd'hui)")
 
     remind = add(
         "remind",

@@ -4,8 +4,8 @@ which wraps the whole backend, including the production frontend it serves:
 - security headers on every response;
 - a body size limit on Reflex's `/_upload` endpoint (it has none of its own:
   `rx.upload(max_size=...)` only limits in the browser);
-- the private document routes: files are served only to their owner, decrypted
-  on the fly, never from a public folder.
+- the private routes: documents (decrypted on the fly, never from a public
+  folder) and PDF reports, served only to their owner.
 """
 
 from __future__ import annotations
@@ -162,9 +162,41 @@ async def serve_document(request: Request) -> Response:
     return Response(data, media_type=document.mime_type, headers=headers)
 
 
+def _owned_report(session_token: str, vehicle_id: int):
+    from datetime import date
+
+    from autocoach.services import analysis, auth, vehicles
+
+    user = auth.user_for_session(session_token)
+    if user is None:
+        return None
+    try:
+        return analysis.vehicle_report(vehicles.OwnerScope(user.user_id), vehicle_id, date.today())
+    except vehicles.NotFound:
+        return None
+
+
+async def serve_report(request: Request) -> Response:
+    """GET /files/vehicles/{id}/report.pdf: the owner's PDF report, built on request."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    found = await run_in_threadpool(_owned_report, token, request.path_params["vehicle_id"])
+    if found is None:
+        return Response("Rapport introuvable.", status_code=404, media_type="text/plain; charset=utf-8")
+    filename, pdf = found
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+        },
+    )
+
+
 def private_routes() -> Starlette:
     return Starlette(
         routes=[
+            Route("/files/vehicles/{vehicle_id:int}/report.pdf", serve_report, methods=["GET"]),
             Route("/files/documents/{document_id:int}", serve_document, methods=["GET"]),
             Route("/files/documents/{document_id:int}/thumbnail", serve_document, methods=["GET"]),
         ]

@@ -113,3 +113,19 @@ def test_analyze_refuses_bad_input_in_french(tmp_path):
     assert "Traceback" not in result.stderr and result.stderr.strip()
     bad.write_text("{pas du json")
     assert run_cli("analyze", str(bad)).returncode == 2
+
+
+def test_report_writes_a_pdf_and_refuses_bad_input(tmp_path):
+    import json
+
+    vehicle = tmp_path / "vehicle.json"
+    vehicle.write_text(json.dumps({"brand": "Renault", "model": "Clio", "year": 2016, "fuel_type": "diesel",
+                                   "mileage": 98000, "license_plate": "AB-123-CD"}))
+    output = tmp_path / "rapport.pdf"
+    result = run_cli("report", str(vehicle), "-o", str(output), "--as-of", "2026-11-24")
+    assert result.returncode == 0, result.stderr
+    assert output.read_bytes().startswith(b"%PDF")
+    vehicle.write_text(json.dumps({"brand": "Renault"}))
+    refused = run_cli("report", str(vehicle), "-o", str(tmp_path / "x.pdf"))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert not (tmp_path / "x.pdf").exists()

@@ -200,3 +200,28 @@ def narrative(scope: vehicles.OwnerScope, analysis_id: int) -> Narrative:
         row.result = result
         session.add(row)
     return Narrative(text.text, text.source == "ai", text.notice)
+
+
+def vehicle_report(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> tuple[str, bytes]:
+    """The PDF report of the owner's vehicle: (download name, bytes)."""
+    from autocoach.domain.vocabulary import DOCUMENT_TYPES
+    from autocoach.services import report
+
+    done = analyze_vehicle(scope, vehicle_id, as_of)
+    facts = vehicle_facts(scope, vehicle_id)
+    papers = [
+        report.ReportDocument(
+            title=d.original_filename,
+            type_label=DOCUMENT_TYPES.get(d.document_type or "", "Document"),
+            date=d.uploaded_at.date(),
+        )
+        for d in vehicles.list_documents(scope, vehicle_id)
+    ]
+    data = report.ReportInput(
+        facts=facts,
+        analysis=done.result,
+        license_plate=facts.license_plate,
+        documents=papers,
+        generated_at=as_of,
+    )
+    return report.report_filename(data), report.build_report(data)

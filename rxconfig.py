@@ -4,11 +4,18 @@
 override what is set here when present.
 """
 
+import sys
+
 import reflex as rx
 
-from autocoach.settings import get_settings
+from autocoach.settings import SettingsError, get_settings
 
-settings = get_settings()
+try:
+    settings = get_settings()
+except SettingsError as exc:
+    # A clear line instead of a traceback: the operator fixes .env and retries.
+    print(f"AutoCoach configuration error: {exc}", file=sys.stderr)
+    raise SystemExit(2) from None
 
 config = rx.Config(
     app_name="autocoach",

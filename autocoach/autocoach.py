@@ -16,6 +16,30 @@ from autocoach.state.documents import DocumentsState
 from autocoach.state.garage import GarageState, VehicleFormState, VehicleState
 from autocoach.web import backend_transformers
 
+async def check_database() -> None:
+    """Say clearly at start-up when the configured database cannot be reached.
+
+    The server keeps running (so /_health can answer 503 and the app recovers
+    when the database comes back), but the operator sees why nothing works."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from autocoach.db import get_engine
+    from autocoach.settings import get_settings
+
+    def ping() -> None:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.to_thread(ping)
+    except Exception as exc:  # noqa: BLE001 - any driver error means the same here
+        url = get_settings().database_url.split("@")[-1]  # never print a password
+        message = f"AutoCoach cannot reach its database ({url}): {exc.__class__.__name__}: {exc}"
+        print(message, file=__import__("sys").stderr, flush=True)
+
+
 app = rx.App(
     stylesheets=["/autocoach.css"],
     html_lang="fr",
@@ -79,3 +103,5 @@ app.add_page(
     title="Déconnexion · AutoCoach",
     on_load=SessionState.logout,
 )
+
+app.register_lifespan_task(check_database)

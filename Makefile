@@ -10,7 +10,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PYTHON
 
-.PHONY: setup setup-test run test test-fast bench clean
+.PHONY: setup setup-test run run-scaled test test-fast bench clean
 
 setup:
 	@scripts/setup.sh run
@@ -20,6 +20,10 @@ setup-test:
 
 run: setup
 	.venv/bin/reflex run --env prod
+
+# Several workers on the local PostgreSQL and Redis (DATABASE_URL, REDIS_URL to override).
+run-scaled: setup
+	scripts/run-scaled.sh
 
 test: setup-test
 	.venv/bin/pytest

@@ -177,6 +177,10 @@ class VehicleFormState(SessionState):
     def start_new(self):
         if self._require_user_id() is None:
             return
+        if self.mode == "new" and self.step == "form" and any(self.values.values()):
+            # A draft in progress (the page reloaded, the connection came back,
+            # another worker answers): keep what the owner typed.
+            return
         self.mode, self.step = "new", "plate"
         self.plate_input = self.plate_error = self.lookup_note = ""
         self.lookup_found = False
@@ -272,6 +276,8 @@ class VehicleFormState(SessionState):
             else:
                 vehicle = vehicles.create_vehicle(scope, data, today())
                 message = f"{vehicle.brand} {vehicle.model} ajoutée à votre garage."
+                # Saved: the next visit starts a fresh form.
+                self.values, self.step = {name: "" for name in FIELDS}, "plate"
         except vehicles.MileageDecrease as exc:
             self.errors = {"mileage": str(exc)}
             return None

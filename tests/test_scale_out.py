@@ -1,0 +1,101 @@
+"""Two workers on PostgreSQL and Redis behind one address: an owner who logged
+in through one keeps their session and their page state on the other."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+import redis
+from playwright.sync_api import Page, expect
+
+from tests.conftest import (
+    REDIS_TEST_URL,
+    app_environment,
+    artifacts_dir,
+    free_port,
+    log_in,
+    migrate,
+    start_app,
+    stop_app,
+    unique_email,
+    wait_until_serving,
+)
+from tests.tcp_proxy import SwitchableProxy
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture
+def two_workers(tmp_path, postgres_database_url, smtp_sink):
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    balancer, port_a, port_b = free_port(), free_port(), free_port()
+    env = app_environment(
+        balancer,  # APP_URL: the one address owners use
+        tmp_path,
+        DATABASE_URL=postgres_database_url,
+        REDIS_URL=REDIS_TEST_URL,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_sink.port),
+        SMTP_STARTTLS="false",
+        GRANIAN_WORKERS="1",
+    )
+    migrate(postgres_database_url)
+    logs = artifacts_dir("logs")
+    worker_a = start_app(port_a, env, logs / "worker_a.log")
+    processes = [worker_a]
+    try:
+        wait_until_serving(f"http://localhost:{port_a}", worker_a, logs / "worker_a.log")
+        # The second worker builds the same frontend (same APP_URL, same files).
+        worker_b = start_app(port_b, env, logs / "worker_b.log")
+        processes.append(worker_b)
+        wait_until_serving(f"http://localhost:{port_b}", worker_b, logs / "worker_b.log")
+        proxy = SwitchableProxy(balancer, port_a)
+        proxy.start()
+        try:
+            yield SimpleNamespace(
+                url=f"http://localhost:{balancer}", proxy=proxy, port_a=port_a, port_b=port_b,
+                worker_a=worker_a, worker_b=worker_b,
+            )
+        finally:
+            proxy.stop()
+    finally:
+        for process in processes:
+            stop_app(process)
+
+
+def test_session_and_state_survive_a_change_of_worker(two_workers, smtp_sink, page: Page):
+    app = two_workers
+    address = unique_email("scale")
+    log_in(page, app, smtp_sink, address)
+    page.goto(f"{app.url}/vehicles/new")
+    page.click("#skip-plate")
+    page.fill("#field-brand", "Citroën")
+    page.fill("#field-year", "1890")
+    page.click("#vehicle-submit")
+    expect(page.locator("#field-year-error")).to_contain_text("entre 1950")
+    assert app.proxy.connections_by_target.get(app.port_a, 0) > 0
+
+    # Worker A goes away; the balancer now sends everything to worker B.
+    app.proxy.switch_to(app.port_b)
+    stop_app(app.worker_a)
+
+    # The page reconnects through B: still logged in, and the page state kept
+    # in Redis is there (the errors shown, what was typed).
+    expect(page.locator("#account-menu")).to_contain_text(address, timeout=30_000)
+    expect(page.locator("#field-year-error")).to_contain_text("entre 1950")
+    expect(page.locator("#field-brand")).to_have_value("Citroën")
+    page.fill("#field-model", "C3")
+    page.fill("#field-year", "2017")
+    page.fill("#field-mileage", "88 000")
+    page.select_option("#field-fuel_type", "diesel")
+    page.click("#vehicle-submit")
+    page.wait_for_url(re.compile(r".*/vehicles/\d+/?$"))
+    expect(page.locator("#vehicle-title")).to_have_text("Citroën C3")
+    assert app.proxy.connections_by_target.get(app.port_b, 0) > 0
+
+    # A full reload, served by B only, is still logged in.
+    page.goto(f"{app.url}/dashboard")
+    expect(page.locator("#vehicle-list")).to_contain_text("Citroën C3")
+    page.screenshot(path=str(artifacts_dir("screenshots") / "scale-out.png"))

@@ -14,6 +14,7 @@ from autocoach.state.analysis import AnalysisState
 from autocoach.state.auth import LoginState, SessionState, VerifyState
 from autocoach.state.documents import DocumentsState
 from autocoach.state.garage import GarageState, VehicleFormState, VehicleState
+from autocoach.state.resale import ResaleState
 from autocoach.web import backend_transformers
 
 async def check_database() -> None:
@@ -89,6 +90,7 @@ app.add_page(
         VehicleState.load_vehicle,
         DocumentsState.load_documents,
         AnalysisState.run_analysis,
+        ResaleState.load_ad,
     ],
 )
 app.add_page(

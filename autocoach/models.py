@@ -202,3 +202,22 @@ class ReminderSent(SQLModel, table=True):
     alert_type: str = Field(max_length=40)
     due_date: date
     sent_at: datetime = Field(default_factory=utcnow)
+
+
+class GeneratedAd(SQLModel, table=True):
+    """Every ad generated or edited for a vehicle: the latest is shown."""
+
+    __tablename__ = "generated_ad"
+
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_id: int = _fk("vehicle.id", ondelete="CASCADE")
+    platform: str = Field(max_length=20)
+    title: str = Field(max_length=200)
+    description: str
+    price: int
+    # The full ad (criteria, mentions, checklist...) as generated.
+    payload: dict | None = _json_field()
+    # template | ai | edited
+    source: str = Field(max_length=20)
+    variant: int = 0
+    created_at: datetime = Field(default_factory=utcnow)

@@ -106,6 +106,9 @@ class Settings:
     plate_lookup_url: str
     plate_lookup_key: str
     plate_lookup_timeout_s: int
+    # Ad title limits (the platforms do not publish them reliably).
+    leboncoin_title_max: int
+    lacentrale_title_max: int
     # Optional OpenAI-compatible model.
     openai_api_key: str
     openai_base_url: str
@@ -172,6 +175,8 @@ def load_settings() -> Settings:
         plate_lookup_url=_env_str("PLATE_LOOKUP_URL"),
         plate_lookup_key=os.environ.get("PLATE_LOOKUP_KEY", ""),
         plate_lookup_timeout_s=_env_int("PLATE_LOOKUP_TIMEOUT_S", 5, minimum=1),
+        leboncoin_title_max=_env_int("LEBONCOIN_TITLE_MAX", 70, minimum=20),
+        lacentrale_title_max=_env_int("LACENTRALE_TITLE_MAX", 60, minimum=20),
         openai_api_key=_env_str("OPENAI_API_KEY"),
         openai_base_url=_env_str("OPENAI_BASE_URL"),
         openai_model=_env_str("OPENAI_MODEL", "gpt-4o-mini"),

@@ -100,11 +100,13 @@ def _document_row(item: DocumentView) -> rx.Component:
                 flex="1",
             ),
             rx.hstack(
-                rx.link(
-                    rx.icon_button(rx.icon("download", size=16), variant="ghost", aria_label="Télécharger"),
-                    href=item.download_url,
-                    is_external=False,
-                    download=True,
+                rx.icon_button(
+                    rx.icon("download", size=16),
+                    variant="ghost",
+                    aria_label="Télécharger",
+                    on_click=rx.download(url=item.download_url),
+                    class_name="download-document",
+                    custom_attrs={"data-href": item.download_url},
                 ),
                 rx.icon_button(
                     rx.icon("trash-2", size=16),

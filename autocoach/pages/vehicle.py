@@ -8,6 +8,7 @@ from autocoach import routes
 from autocoach.components.account import account_menu
 from autocoach.components.analysis import analysis_dashboard
 from autocoach.components.documents import documents_card
+from autocoach.components.resale import sell_tab
 from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
 from autocoach.components.layout import page_frame
 from autocoach.domain.vocabulary import FUEL_TYPES, GEARBOXES
@@ -447,6 +448,7 @@ def _vehicle_view() -> rx.Component:
             rx.tabs.list(
                 rx.tabs.trigger("Tableau de bord", value="tableau", id="tab-dashboard"),
                 rx.tabs.trigger("Fiche et documents", value="fiche", id="tab-records"),
+                rx.tabs.trigger("Vendre", value="vendre", id="tab-sell"),
                 size="2",
             ),
             rx.tabs.content(analysis_dashboard(), value="tableau", padding_top="1rem"),
@@ -478,6 +480,7 @@ def _vehicle_view() -> rx.Component:
                 value="fiche",
                 padding_top="1rem",
             ),
+            rx.tabs.content(sell_tab(), value="vendre", padding_top="1rem"),
             default_value="tableau",
             width="100%",
         ),

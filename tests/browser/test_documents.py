@@ -81,8 +81,11 @@ def test_files_are_served_only_to_their_owner(live_app, smtp_sink, page: Page, b
     add_car(page, live_app)
     page.set_input_files("#documents-upload input[type=file]", [str(invoice.path)])
     expect(page.locator(".document-row", has_text="Analysé")).to_have_count(1, timeout=60_000)
-    href = page.locator(".document-row a[download]").first.get_attribute("href")
+    href = page.locator(".document-row .download-document").first.get_attribute("data-href")
     url = live_app.url + href
+    with page.expect_download() as from_the_page:
+        page.locator(".document-row .download-document").first.click()
+    assert from_the_page.value.suggested_filename == invoice.path.name
 
     mine = httpx.get(url, cookies=session_cookies(page))
     assert mine.status_code == 200

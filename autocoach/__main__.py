@@ -121,6 +121,35 @@ def _cmd_remind(args: argparse.Namespace) -> int:
     return EXIT_OK if not report.failures else EXIT_USAGE
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from autocoach.services.backup import BackupError, create_backup
+
+    try:
+        archive = create_backup(Path(args.dest))
+    except BackupError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"Sauvegarde écrite : {archive}")
+    return EXIT_OK
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from autocoach.services.backup import BackupError, restore_backup
+
+    try:
+        report = restore_backup(Path(args.src), force=args.force)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from exc
+    print(
+        f"Restauration terminée : {report.users} compte(s), {report.vehicles} véhicule(s), "
+        f"{report.documents} document(s)."
+    )
+    return EXIT_OK
+
+
 def _cmd_migrate(_args: argparse.Namespace) -> int:
     from autocoach.services.migrations import upgrade_to_head
 
@@ -165,6 +194,21 @@ def build_parser() -> argparse.ArgumentParser:
         "Envoie les rappels d'échéances à 30 jours (à lancer chaque jour, cron ou timer systemd).",
     )
     remind.add_argument("--as-of", help="date du jour, AAAA-MM-JJ (par défaut aujourd'hui)")
+
+    backup = add(
+        "backup",
+        _cmd_backup,
+        "Sauvegarde la base, les documents et leur clé de chiffrement dans une archive.",
+    )
+    backup.add_argument("dest", help="dossier (ou fichier .tar.gz) où écrire la sauvegarde")
+
+    restore = add(
+        "restore",
+        _cmd_restore,
+        "Restaure une sauvegarde dans la base et le dossier de données configurés (application arrêtée).",
+    )
+    restore.add_argument("src", help="l'archive de sauvegarde")
+    restore.add_argument("--force", action="store_true", help="restaurer même si la base contient déjà des comptes")
 
     add("migrate", _cmd_migrate, "Applique les migrations de la base de données.")
     return parser

@@ -6,6 +6,7 @@ import reflex as rx
 # database at start-up, so the tables must be registered (alembic migrates).
 import autocoach.models  # noqa: F401
 from autocoach import routes
+from autocoach.pages.account import account_page
 from autocoach.pages.auth import login_page, verify_page
 from autocoach.pages.dashboard import dashboard_page
 from autocoach.pages.landing import landing_page
@@ -98,6 +99,12 @@ app.add_page(
     route=routes.EDIT_VEHICLE,
     title="Modifier la voiture · AutoCoach",
     on_load=[SessionState.require_login, VehicleFormState.start_edit],
+)
+app.add_page(
+    account_page,
+    route=routes.ACCOUNT,
+    title="Mon compte · AutoCoach",
+    on_load=SessionState.require_login,
 )
 app.add_page(
     rx.fragment,

@@ -193,9 +193,32 @@ async def serve_report(request: Request) -> Response:
     )
 
 
+def _owned_export(session_token: str):
+    from autocoach.services import account, auth
+
+    user = auth.user_for_session(session_token)
+    return None if user is None else account.export_user_data(user.user_id)
+
+
+async def serve_export(request: Request) -> Response:
+    """GET /files/account/export.zip: all of the logged-in owner's data (RGPD)."""
+    data = await run_in_threadpool(_owned_export, request.cookies.get(SESSION_COOKIE, ""))
+    if data is None:
+        return Response("Connectez-vous pour télécharger vos données.", status_code=404, media_type="text/plain; charset=utf-8")
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": "attachment; filename=mes-donnees-autocoach.zip",
+        },
+    )
+
+
 def private_routes() -> Starlette:
     return Starlette(
         routes=[
+            Route("/files/account/export.zip", serve_export, methods=["GET"]),
             Route("/files/vehicles/{vehicle_id:int}/report.pdf", serve_report, methods=["GET"]),
             Route("/files/documents/{document_id:int}", serve_document, methods=["GET"]),
             Route("/files/documents/{document_id:int}/thumbnail", serve_document, methods=["GET"]),

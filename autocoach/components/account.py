@@ -24,6 +24,9 @@ def account_menu() -> rx.Component:
             rx.menu.item(
                 rx.icon("car", size=16), "Mon garage", on_click=rx.redirect("/dashboard")
             ),
+            rx.menu.item(
+                rx.icon("user-cog", size=16), "Mon compte", on_click=rx.redirect("/account"), id="account-link"
+            ),
             rx.menu.separator(),
             rx.menu.item(
                 rx.icon("log-out", size=16),

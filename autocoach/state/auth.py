@@ -167,3 +167,42 @@ class VerifyState(SessionState):
             rx.toast.success("Vous êtes connecté."),
             rx.redirect(result.next_path, replace=True),
         ]
+
+
+class AccountState(SessionState):
+    """Mon compte: download everything, or delete everything."""
+
+    confirm_email: str = ""
+    delete_error: str = ""
+
+    @rx.event
+    def set_confirm_email(self, value: str):
+        self.confirm_email = value
+        self.delete_error = ""
+
+    @rx.event
+    def download_data(self):
+        return [
+            rx.download(url="/files/account/export.zip"),
+            rx.toast.info("Préparation de vos données : le téléchargement va commencer."),
+        ]
+
+    @rx.event
+    def delete_account(self):
+        from autocoach.services import account
+
+        user_id = self._require_user_id()
+        if user_id is None:
+            return rx.redirect(routes.LOGIN)
+        if self.confirm_email.strip().lower() != self.user_email.lower():
+            self.delete_error = "Saisissez exactement votre adresse e-mail pour confirmer."
+            return None
+        account.delete_account(user_id)
+        self.session_token = ""
+        self._user_id = None
+        self.user_email = ""
+        self.confirm_email = ""
+        return [
+            rx.toast.success("Votre compte et toutes vos données ont été supprimés."),
+            rx.redirect(routes.HOME, replace=True),
+        ]

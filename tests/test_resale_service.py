@@ -78,3 +78,23 @@ def test_another_owner_gets_no_ad(car):
     ):
         with pytest.raises(vehicles.NotFound):
             attempt()
+
+
+def test_the_ai_rewrites_the_ad_and_the_template_stays_when_it_fails(car, monkeypatch):
+    from autocoach.settings import get_settings
+    from tests.fake_openai import running_fake_openai
+
+    scope, vehicle_id = car
+    template = resale.generate(scope, vehicle_id, TODAY)
+    with running_fake_openai() as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        get_settings.cache_clear()
+        fake.reply_json({"title": "Renault Clio dCi économique", "description": template.description + "\n\nÀ voir vite."})
+        rewritten = resale.generate(scope, vehicle_id, TODAY)
+        assert rewritten.source == "ai" and rewritten.title == "Renault Clio dCi économique"
+        assert resale.missing_mentions(rewritten) == []
+        fake.fail(500)
+        fallback = resale.generate(scope, vehicle_id, TODAY)
+        assert fallback.source == "template" and fallback.title == template.title
+    get_settings.cache_clear()

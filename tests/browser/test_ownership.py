@@ -39,6 +39,16 @@ def test_owner_b_cannot_see_or_change_owner_a_vehicle(live_app, smtp_sink, page:
         for secret in ("GH-789-JK", "Yaris", "VNKKH3D3X0A123456", "71\u202f000"):
             assert secret not in content, (path, secret)
 
+    # Nor A's PDF report, by URL.
+    import httpx
+
+    cookies = {c["name"]: c["value"] for c in context_b.cookies()}
+    stolen = httpx.get(f"{live_app.url}/files/vehicles/{vehicle_id}/report.pdf", cookies=cookies)
+    assert stolen.status_code == 404 and b"%PDF" not in stolen.content
+    assert httpx.get(f"{live_app.url}/files/vehicles/{vehicle_id}/report.pdf").status_code == 404
+    own = {c["name"]: c["value"] for c in page.context.cookies()}
+    assert httpx.get(f"{live_app.url}/files/vehicles/{vehicle_id}/report.pdf", cookies=own).content.startswith(b"%PDF")
+
     # A still has the car, untouched.
     page.reload()
     expect(page.locator("#vehicle-title")).to_have_text("Toyota Yaris")

@@ -1,11 +1,15 @@
 """The AutoCoach Reflex app: theme, pages and the ASGI wrapping of the backend."""
 
+import logging
+
 import reflex as rx
+from reflex.middleware import Middleware
 
 # Imported for its side effect: Reflex compares SQLModel's metadata with the
 # database at start-up, so the tables must be registered (alembic migrates).
 import autocoach.models  # noqa: F401
 from autocoach import routes
+from autocoach.observability import configure_logging, new_id, request_id
 from autocoach.pages.account import account_page
 from autocoach.pages.auth import login_page, verify_page
 from autocoach.pages.dashboard import dashboard_page
@@ -114,3 +118,16 @@ app.add_page(
 )
 
 app.register_lifespan_task(check_database)
+
+
+class EventIdMiddleware(Middleware):
+    """Each Reflex event gets an id its log lines carry (see observability)."""
+
+    async def preprocess(self, app, state, event):  # noqa: ANN001 - Reflex's signature
+        request_id.set(new_id("evt"))
+        logging.getLogger("autocoach.events").debug("event %s", event.name)
+        return None
+
+
+configure_logging()
+app.add_middleware(EventIdMiddleware())

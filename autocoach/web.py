@@ -235,5 +235,8 @@ def add_security_headers(app: ASGIApp) -> ASGIApp:
 
 
 def backend_transformers() -> list:
-    """In order: our routes over Reflex's, then the upload limit, then headers on all."""
-    return [private_routes(), limit_uploads, add_security_headers]
+    """In order: our routes over Reflex's, the upload limit, headers on all, and
+    outermost the request id every log line of the request carries."""
+    from autocoach.observability import RequestIdMiddleware
+
+    return [private_routes(), limit_uploads, add_security_headers, RequestIdMiddleware]

@@ -52,3 +52,35 @@ def test_other_paths_are_not_limited_and_all_get_security_headers():
     assert response.status_code == 200
     assert response.headers["strict-transport-security"].startswith("max-age=")
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_requests_get_an_id_that_their_log_lines_carry():
+    import json
+    import logging
+
+    from autocoach.observability import JsonFormatter, RequestIdMiddleware
+
+    records: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            records.append(JsonFormatter().format(record))
+
+    logger = logging.getLogger("autocoach.test")
+    logger.addHandler(Capture())
+    logger.setLevel(logging.INFO)
+
+    async def logging_app(scope, receive, send):
+        logger.info("bonjour")
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    client = TestClient(RequestIdMiddleware(logging_app))
+    response = client.get("/")
+    given = client.get("/", headers={"X-Request-ID": "abc12345-from-proxy"})
+    line = json.loads(records[0])
+    assert line["message"] == "bonjour" and line["level"] == "INFO"
+    assert line["request_id"] == response.headers["x-request-id"]
+    assert json.loads(records[1])["request_id"] == given.headers["x-request-id"] == "abc12345-from-proxy"
+    bad = client.get("/", headers={"X-Request-ID": "<script>"})
+    assert bad.headers["x-request-id"].startswith("req-")

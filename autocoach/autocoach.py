@@ -9,6 +9,7 @@ from reflex.middleware import Middleware
 # database at start-up, so the tables must be registered (alembic migrates).
 import autocoach.models  # noqa: F401
 from autocoach import routes
+from autocoach.components.layout import connection_overlay
 from autocoach.observability import configure_logging, new_id, request_id
 from autocoach.pages.account import account_page
 from autocoach.pages.auth import login_page, verify_page
@@ -46,11 +47,26 @@ async def check_database() -> None:
         print(message, file=__import__("sys").stderr, flush=True)
 
 
+def backend_error(exception: Exception):
+    """Any unexpected server error: logged in full, told to the owner in French."""
+    logging.getLogger("autocoach.errors").error(
+        "Unhandled error in an event", exc_info=(type(exception), exception, exception.__traceback__)
+    )
+    return rx.toast.error(
+        "Un problème temporaire est survenu sur le serveur : réessayez dans un instant. "
+        "Rien de ce que vous avez enregistré n'est perdu.",
+        id="backend_error",
+    )
+
+
 app = rx.App(
     stylesheets=["/autocoach.css"],
     html_lang="fr",
     api_transformer=backend_transformers(),
+    backend_exception_handler=backend_error,
 )
+# Our own French connection banner instead of Reflex's English toast.
+app.app_wraps[(5, "Overlay")] = lambda stateful: connection_overlay() if stateful else None
 
 app.add_page(
     landing_page,

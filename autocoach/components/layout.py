@@ -114,3 +114,29 @@ def page_frame(*children: rx.Component, header_right: list[rx.Component] | None 
         min_height="100vh",
         background=rx.color("gray", 1),
     )
+
+
+def connection_overlay() -> rx.Component:
+    """Shown while the page has lost the server: French, calm, and honest about
+    what is kept (replaces Reflex's English toast)."""
+    from reflex_components_core.core.banner import has_connection_errors
+
+    return rx.cond(
+        has_connection_errors,
+        rx.box(
+            rx.callout(
+                "Connexion au serveur perdue : nous réessayons automatiquement. "
+                "Ce que vous avez enregistré est conservé.",
+                icon="wifi-off",
+                color_scheme="amber",
+                role="status",
+                id="connection-lost",
+            ),
+            position="fixed",
+            bottom="1rem",
+            left="50%",
+            transform="translateX(-50%)",
+            z_index="1000",
+            width="min(36rem, calc(100vw - 2rem))",
+        ),
+    )

@@ -46,6 +46,12 @@ def artifacts_dir(*parts: str) -> Path:
     return path
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that start an app of their own rebuild the shared frontend (.web)
+    for their own address: run them after every test of the shared live_app."""
+    items.sort(key=lambda item: item.get_closest_marker("own_app") is not None)
+
+
 # --- Playwright on Debian's Chromium -----------------------------------------
 
 

@@ -26,7 +26,7 @@ from tests.conftest import (
     wait_until_serving,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.redis]
+pytestmark = [pytest.mark.own_app, pytest.mark.browser, pytest.mark.redis]
 
 
 def start_redis(port: int) -> subprocess.Popen:

@@ -24,7 +24,7 @@ from tests.conftest import (
 )
 from tests.tcp_proxy import SwitchableProxy
 
-pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.own_app, pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
 
 
 @pytest.fixture

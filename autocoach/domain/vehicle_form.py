@@ -72,7 +72,7 @@ def _clean(raw: dict, name: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _parse_int(text: str) -> int | None:
+def parse_whole_number(text: str) -> int | None:
     """Whole numbers as people type them: "63 890", "63.890", "63890 km"."""
     compact = re.sub(r"[\s\u00a0\u202f.]", "", text).lower().removesuffix("km").removesuffix("€")
     return int(compact) if compact.isdigit() else None
@@ -131,14 +131,14 @@ def validate_vehicle_form(raw: dict, today: date) -> VehicleInput:
     if version and len(version) > 120:
         errors["version"] = "La version ne peut pas dépasser 120 caractères."
 
-    year = _parse_int(_clean(raw, "year"))
+    year = parse_whole_number(_clean(raw, "year"))
     if not _clean(raw, "year"):
         errors["year"] = "Indiquez l'année de mise en circulation."
     elif year is None or not MIN_YEAR <= year <= max_year:
         errors["year"] = f"L'année doit être comprise entre {MIN_YEAR} et {max_year}."
 
     mileage_text = _clean(raw, "mileage")
-    mileage = _parse_int(mileage_text)
+    mileage = parse_whole_number(mileage_text)
     if not mileage_text:
         errors["mileage"] = "Indiquez le kilométrage actuel."
     elif mileage is None or not 0 <= mileage <= MAX_MILEAGE:
@@ -153,7 +153,7 @@ def validate_vehicle_form(raw: dict, today: date) -> VehicleInput:
         errors["gearbox"] = "Choisissez « Manuelle » ou « Automatique »."
 
     owners_text = _clean(raw, "previous_owners")
-    owners = _parse_int(owners_text) if owners_text else None
+    owners = parse_whole_number(owners_text) if owners_text else None
     if owners_text and (owners is None or not 0 <= owners <= MAX_OWNERS):
         errors["previous_owners"] = f"Le nombre de propriétaires précédents va de 0 à {MAX_OWNERS}."
 
@@ -194,7 +194,7 @@ def validate_vehicle_form(raw: dict, today: date) -> VehicleInput:
         )
 
     power_text = _clean(raw, "fiscal_power")
-    fiscal_power = _parse_int(power_text) if power_text else None
+    fiscal_power = parse_whole_number(power_text) if power_text else None
     if power_text and (fiscal_power is None or not 1 <= fiscal_power <= 100):
         errors["fiscal_power"] = "La puissance fiscale (case P.6) va de 1 à 100 CV."
 
@@ -226,7 +226,7 @@ def validate_vehicle_form(raw: dict, today: date) -> VehicleInput:
 def validate_mileage_update(raw_km: str, raw_date: str, today: date) -> tuple[int, date]:
     """A new odometer reading; raises VehicleFormErrors (keys km, date)."""
     errors: dict[str, str] = {}
-    km = _parse_int(raw_km.strip()) if raw_km.strip() else None
+    km = parse_whole_number(raw_km.strip()) if raw_km.strip() else None
     if km is None or not 0 <= km <= MAX_MILEAGE:
         errors["km"] = "Le kilométrage doit être un nombre entre 0 et 1 500 000 km."
     reading_date = _parse_date(raw_date.strip()) if raw_date.strip() else today

@@ -15,7 +15,7 @@ from datetime import date
 from sqlmodel import Session, col, delete, select
 
 from autocoach.data import load_reference, normalize_name
-from autocoach.db import utcnow, write_session
+from autocoach.db import read_session, utcnow, write_session
 from autocoach.domain.documents.classify import parse_document
 from autocoach.domain.vocabulary import DOCUMENT_TYPES, EXPENSE_CATEGORIES, FUEL_TYPES
 from autocoach.models import Document, Expense, MileageReading, Vehicle
@@ -62,8 +62,8 @@ def add_upload(scope: vehicles.OwnerScope, vehicle_id: int, filename: str, data:
     Raises storage.RejectedUpload (French message) or vehicles.NotFound; in
     both cases nothing is written.
     """
-    with write_session() as session:
-        vehicles.owned_vehicle(session, scope, vehicle_id)
+    with read_session() as session:
+        vehicles.owned_vehicle(session, scope, vehicle_id)  # before any work on the file
     stored = storage.store_upload(data)
     try:
         with write_session() as session:

@@ -162,11 +162,7 @@ def store_upload(data: bytes) -> StoredFile:
         try:
             data = _without_location(data, mime)
             thumbnail = _thumbnail(data)
-        except Image.DecompressionBombError as exc:
-            raise RejectedUpload(
-                "Cette image est trop grande (trop de pixels) pour être traitée."
-            ) from exc
-        except (Image.DecompressionBombWarning,) as exc:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise RejectedUpload(
                 "Cette image est trop grande (trop de pixels) pour être traitée."
             ) from exc

@@ -114,11 +114,7 @@ class GarageState(SessionState):
                 plate=s.vehicle.license_plate or "",
                 mileage=format_km(s.vehicle.mileage),
                 score="" if s.reliability_score is None else format_score(s.reliability_score),
-                next_alert=(
-                    f"{s.next_alert.get('message', '')}"
-                    if s.next_alert
-                    else ""
-                ),
+                next_alert=s.next_alert.get("message", "") if s.next_alert else "",
                 href=f"/vehicles/{s.vehicle.id}",
             )
             for s in summaries

@@ -9,7 +9,7 @@ import json
 import reflex as rx
 
 from autocoach.domain.formatting import format_date, format_eur
-from autocoach.domain.vehicle_form import _parse_int  # the same reading of "8 900 €"
+from autocoach.domain.vehicle_form import parse_whole_number
 from autocoach.models import GeneratedAd
 from autocoach.services import resale, vehicles
 from autocoach.state.garage import VehicleState, today
@@ -138,7 +138,7 @@ class ResaleState(VehicleState):
         vehicle_id = self._page_vehicle_id()
         if scope is None or vehicle_id is None:
             return rx.toast.error("Votre session a expiré : reconnectez-vous.")
-        price = _parse_int(self.ad_price.strip())
+        price = parse_whole_number(self.ad_price.strip())
         title = self.ad_title.strip()
         if not title:
             self.edit_error = "Le titre ne peut pas être vide."

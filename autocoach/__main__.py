@@ -87,7 +87,14 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         facts = vehicle_facts_from_dict(payload, today=as_of)
     except InvalidVehicleData as exc:
         raise CommandError(str(exc)) from exc
-    print(json.dumps(analyze(facts, as_of).to_json_dict(), ensure_ascii=False, indent=2))
+    from autocoach.data import load_reference
+    from autocoach.settings import SettingsError, get_settings
+
+    try:
+        reference = load_reference(get_settings().price_overrides or None)
+    except SettingsError as exc:
+        raise CommandError(str(exc)) from exc
+    print(json.dumps(analyze(facts, as_of, reference).to_json_dict(), ensure_ascii=False, indent=2))
     return EXIT_OK
 
 

@@ -80,6 +80,28 @@ def normalize_database_url(raw: str, data_dir: Path) -> str:
     raise SettingsError(f"DATABASE_URL must be sqlite:/// or postgresql://, got scheme {scheme!r}")
 
 
+def _price_overrides(raw: str) -> dict:
+    """PRICE_OVERRIDES is a JSON object of the reference data's OVERRIDE_KEYS;
+    checked now so a typo stops the app at start rather than every analysis."""
+    if not raw:
+        return {}
+    import json
+
+    from autocoach.data import load_reference
+
+    try:
+        overrides = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"PRICE_OVERRIDES must be a JSON object: {exc}") from exc
+    if not isinstance(overrides, dict):
+        raise SettingsError("PRICE_OVERRIDES must be a JSON object")
+    try:
+        load_reference(overrides)
+    except ValueError as exc:
+        raise SettingsError(f"PRICE_OVERRIDES: {exc}") from exc
+    return overrides
+
+
 @dataclass(frozen=True)
 class Settings:
     app_url: str
@@ -106,6 +128,8 @@ class Settings:
     plate_lookup_url: str
     plate_lookup_key: str
     plate_lookup_timeout_s: int
+    # Owner's price overrides for the engine (fuel, electricity, CT, insurance...).
+    price_overrides: dict
     # Ad title limits (the platforms do not publish them reliably).
     leboncoin_title_max: int
     lacentrale_title_max: int
@@ -175,6 +199,7 @@ def load_settings() -> Settings:
         plate_lookup_url=_env_str("PLATE_LOOKUP_URL"),
         plate_lookup_key=os.environ.get("PLATE_LOOKUP_KEY", ""),
         plate_lookup_timeout_s=_env_int("PLATE_LOOKUP_TIMEOUT_S", 5, minimum=1),
+        price_overrides=_price_overrides(_env_str("PRICE_OVERRIDES")),
         leboncoin_title_max=_env_int("LEBONCOIN_TITLE_MAX", 70, minimum=20),
         lacentrale_title_max=_env_int("LACENTRALE_TITLE_MAX", 60, minimum=20),
         openai_api_key=_env_str("OPENAI_API_KEY"),

@@ -78,8 +78,13 @@ def test_losing_redis_is_explained_and_recovered_without_losing_data(app_on_priv
     page.wait_for_url(VEHICLE_URL)
     open_records(page)
 
+    import httpx
+
+    assert httpx.get(f"{app.url}/_health").json() == {"status": True, "db": True, "redis": True}
     app.redis.kill()
     app.redis.wait()
+    health = httpx.get(f"{app.url}/_health", timeout=30)
+    assert health.status_code == 503 and health.json()["redis"] is False
     page.fill("#km-input", "81 000")
     page.click("#km-submit")
     # Either the event fails (toast) or the connection drops (banner): in French.

@@ -52,3 +52,29 @@ def test_bad_numbers_and_urls_are_refused(monkeypatch):
     monkeypatch.setenv("APP_URL", "localhost:3000")
     with pytest.raises(SettingsError, match="APP_URL"):
         load_settings()
+
+
+def test_price_overrides_change_the_figures_and_typos_are_refused(tmp_path, monkeypatch):
+    import json
+    import subprocess
+    import sys
+
+    vehicle = tmp_path / "v.json"
+    vehicle.write_text(json.dumps({"brand": "Renault", "model": "Clio", "year": 2016, "fuel_type": "diesel", "mileage": 98000}))
+
+    def energy(env_value: str | None) -> int:
+        env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path)}
+        if env_value is not None:
+            env["PRICE_OVERRIDES"] = env_value
+        out = subprocess.run([sys.executable, "-m", "autocoach", "analyze", str(vehicle), "--as-of", "2026-11-24"],
+                             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        return next(line["amount"] for line in json.loads(out.stdout)["monthly_cost_breakdown"] if line["key"] == "energy")
+
+    assert energy('{"fuel_prices": {"diesel": 4.0}}') > 1.5 * energy(None)
+    monkeypatch.setenv("PRICE_OVERRIDES", '{"prix_du_gasoil": 2}')
+    with pytest.raises(SettingsError, match="PRICE_OVERRIDES"):
+        load_settings()
+    monkeypatch.setenv("PRICE_OVERRIDES", "pas du json")
+    with pytest.raises(SettingsError, match="PRICE_OVERRIDES"):
+        load_settings()

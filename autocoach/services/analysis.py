@@ -19,6 +19,7 @@ from autocoach.domain.facts import VehicleFacts, vehicle_facts_from_dict
 from autocoach.domain.odometer import OdometerReport, check_odometer
 from autocoach.models import Analysis, Document, Expense, MileageReading, Vehicle
 from autocoach.services import vehicles
+from autocoach.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,14 @@ class VehicleAnalysis:
     from_cache: bool
 
 
+def reference_data():
+    """The engine's reference data with the owner's price overrides (PRICE_OVERRIDES)."""
+    return load_reference(get_settings().price_overrides or None)
+
+
 def analyze_vehicle(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> VehicleAnalysis:
     """The engine's result for this vehicle today, from the cache when inputs are unchanged."""
-    reference = load_reference()
+    reference = reference_data()
     facts = vehicle_facts(scope, vehicle_id)
     digest = inputs_hash(facts, reference, as_of)
     result = analyze(facts, as_of, reference)

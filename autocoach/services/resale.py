@@ -44,7 +44,7 @@ def _ad_facts(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> ads.A
     invoice_expenses = [e for e in facts.expenses if (e.date, round(e.amount, 2)) in proven]
     return ads.ad_facts(
         facts,
-        analyze(facts, as_of),
+        analyze(facts, as_of, analysis.reference_data()),
         color=color,
         documents_proven={"histovec": histovec_read, "invoice_expenses": invoice_expenses},
     )

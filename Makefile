@@ -38,6 +38,7 @@ bench: setup-test
 	cd bench && ../.venv/bin/python bench_ads.py
 	cd bench && ../.venv/bin/python bench_report.py
 	cd bench && ../.venv/bin/python bench_documents.py
+	cd bench && ../.venv/bin/python bench_web.py
 
 clean:
 	rm -rf .web .states test-artifacts .pytest_cache .hypothesis

@@ -730,3 +730,11 @@ def test_documents_package_stays_pure() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_accessory_belt_is_not_a_timing_belt():
+    from autocoach.domain.documents.invoice import expense_category
+
+    assert expense_category("Courroie accessoires") == "pieces"
+    assert expense_category("Courroie d'alternateur") == "pieces"
+    assert expense_category("Kit courroie de distribution") == "distribution"

@@ -41,6 +41,9 @@ CATEGORY_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for category, pattern in (
         ("main_oeuvre", r"^(?:main[- ]?d.?(?:oe|œ)uvre|m\.?\s?o\.?\b|mo\b)|main[- ]?d.?(?:oe|œ)uvre|taux horaire|\bheures? de travail"),
         ("controle_technique", r"controle technique|contre[- ]?visite|\bc\.?t\.? (?:periodique|auto)|visite technique"),
+        # An accessory (alternator) belt is not the timing belt: the engine would
+        # otherwise count it as a distribution job done.
+        ("pieces", r"courroie (?:d.?)?(?:accessoires?|alternateur|servitude)"),
         ("distribution", r"distribution|courroie|galet|pompe a eau|\bkit distri"),
         ("freins", r"frein|plaquette|disques?\b|etrier|machoire|tambour|\bhydraulique de frein"),
         (

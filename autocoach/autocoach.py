@@ -1,6 +1,8 @@
-"""The AutoCoach Reflex app: theme, pages and the ASGI wrapping of the backend."""
+"""The AutoCoach Reflex app: pages, start-up check, error handling, ASGI wrapping."""
 
+import asyncio
 import logging
+import sys
 
 import reflex as rx
 from reflex.middleware import Middleware
@@ -23,13 +25,12 @@ from autocoach.state.garage import GarageState, VehicleFormState, VehicleState
 from autocoach.state.resale import ResaleState
 from autocoach.web import backend_transformers
 
+
 async def check_database() -> None:
     """Say clearly at start-up when the configured database cannot be reached.
 
     The server keeps running (so /_health can answer 503 and the app recovers
     when the database comes back), but the operator sees why nothing works."""
-    import asyncio
-
     from sqlalchemy import text
 
     from autocoach.db import get_engine
@@ -44,7 +45,7 @@ async def check_database() -> None:
     except Exception as exc:  # noqa: BLE001 - any driver error means the same here
         url = get_settings().database_url.split("@")[-1]  # never print a password
         message = f"AutoCoach cannot reach its database ({url}): {exc.__class__.__name__}: {exc}"
-        print(message, file=__import__("sys").stderr, flush=True)
+        print(message, file=sys.stderr, flush=True)
 
 
 def backend_error(exception: Exception):

@@ -129,17 +129,16 @@ def analyze_vehicle(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) ->
     facts = vehicle_facts(scope, vehicle_id)
     digest = inputs_hash(facts, reference, as_of)
     result = analyze(facts, as_of, reference)
+    cached_id = _cached_analysis_id(vehicle_id, digest)
+    if cached_id is not None:
+        # The common case (every page load): no write transaction, no lock.
+        return VehicleAnalysis(result, cached_id, True)
     with write_session() as session:
         vehicles.owned_vehicle(session, scope, vehicle_id)
-        cached = session.exec(
-            select(Analysis).where(
-                Analysis.vehicle_id == vehicle_id,
-                Analysis.inputs_hash == digest,
-                Analysis.engine_version == ENGINE_VERSION,
-            )
-        ).first()
-        if cached is not None:
-            return VehicleAnalysis(result, cached.id, True)
+        # Another worker may have stored it meanwhile.
+        cached_id = _cached_analysis_id(vehicle_id, digest, session)
+        if cached_id is not None:
+            return VehicleAnalysis(result, cached_id, True)
         payload = result.to_json_dict()
         row = Analysis(
             vehicle_id=vehicle_id,
@@ -153,6 +152,18 @@ def analyze_vehicle(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) ->
         session.add(row)
         session.flush()
         return VehicleAnalysis(result, row.id, False)
+
+
+def _cached_analysis_id(vehicle_id: int, digest: str, session: Session | None = None) -> int | None:
+    query = select(Analysis.id).where(
+        Analysis.vehicle_id == vehicle_id,
+        Analysis.inputs_hash == digest,
+        Analysis.engine_version == ENGINE_VERSION,
+    )
+    if session is not None:
+        return session.exec(query).first()
+    with read_session() as reader:
+        return reader.exec(query).first()
 
 
 def refresh_analyses(scope: vehicles.OwnerScope, as_of: date) -> None:

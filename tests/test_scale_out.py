@@ -76,6 +76,9 @@ def test_session_and_state_survive_a_change_of_worker(two_workers, smtp_sink, pa
     page.click("#vehicle-submit")
     expect(page.locator("#field-year-error")).to_contain_text("entre 1950")
     assert app.proxy.connections_by_target.get(app.port_a, 0) > 0
+    # Reflex sends the delta to the page before it writes the state back to
+    # Redis: give that write a moment before worker A is killed.
+    page.wait_for_timeout(500)
 
     # Worker A goes away; the balancer now sends everything to worker B.
     app.proxy.switch_to(app.port_b)

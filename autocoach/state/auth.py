@@ -94,22 +94,31 @@ class LoginState(SessionState):
         self.email = value
         self.email_error = ""
 
+    @rx.event
+    def request_link(self, form_data: dict):
+        """Check the address on the spot; only a valid one goes on to the slow send."""
+        if self.sending:
+            return None
+        raw_email = str(form_data.get("email", self.email))
+        self.email = raw_email
+        self.email_error = ""
+        self.notice = ""
+        self.logged_out = False
+        try:
+            auth.normalize_email(raw_email)
+        except auth.InvalidEmail as exc:
+            self.email_error = str(exc)
+            return None
+        self.sending = True
+        return LoginState.send_link
+
     @rx.event(background=True)
-    async def request_link(self, form_data: dict):
+    async def send_link(self):
+        # Mail delivery can take seconds: it runs outside the state lock.
         async with self:
-            if self.sending:
+            if not self.sending:
                 return
-            raw_email = str(form_data.get("email", self.email))
-            self.email = raw_email
-            self.email_error = ""
-            self.notice = ""
-            self.logged_out = False
-            try:
-                auth.normalize_email(raw_email)
-            except auth.InvalidEmail as exc:
-                self.email_error = str(exc)
-                return
-            self.sending = True
+            raw_email = self.email
             client_id = self.router.session.client_ip or "inconnu"
             next_path = self._next_path()
         try:

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from autocoach.db import read_session
+from autocoach.settings import get_settings
 from autocoach.models import (
     Analysis,
     Document,
@@ -22,7 +23,7 @@ from autocoach.models import (
     UserSession,
     Vehicle,
 )
-from autocoach.services import account, storage
+from autocoach.services import account, mail, storage
 from autocoach.services.vehicles import NotFound
 from tests.test_backup import Owner, populate, snapshot
 
@@ -173,3 +174,19 @@ def test_deleting_an_account_leaves_no_row_and_no_file_of_it(owners):
     assert {k: v for k, v in before["files"].items() if k not in alice.files} == after["files"]
     assert after["files"] == bob.files
     assert account.export_user_data(bob.scope.user_id)
+
+
+def test_deleting_an_account_removes_its_mail_from_the_outbox(owners, app_settings):
+    """With no SMTP server, login links are .eml files: they go with the account."""
+    alice, bob = owners
+    for address, subject in ((alice.email, "Lien A"), (alice.email.upper(), "Lien A2"), (bob.email, "Lien B")):
+        mail.send_mail(mail.OutgoingMail(to=address, subject=subject, text="Votre lien", html="<p>Votre lien</p>"))
+    outbox = get_settings().mail_outbox_dir
+    assert len(list(outbox.glob("*.eml"))) == 3
+
+    account.delete_account(alice.scope.user_id)
+
+    left = [path.read_bytes() for path in outbox.glob("*.eml")]
+    assert len(left) == 1
+    assert bob.email.encode() in left[0]
+    assert alice.email.encode() not in left[0]

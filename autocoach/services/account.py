@@ -30,7 +30,7 @@ from autocoach.models import (
     UserSession,
     Vehicle,
 )
-from autocoach.services import storage
+from autocoach.services import mail, storage
 from autocoach.services.vehicles import NotFound
 
 log = logging.getLogger(__name__)
@@ -208,4 +208,5 @@ def delete_account(user_id: int) -> None:
     # Files go once the rows are committed: a crash in between leaves orphan
     # encrypted files, never rows pointing at missing files.
     storage.delete_stored_files(stored)
+    mail.purge_outbox_for(email)
     log.info("Account %s deleted (%d vehicles, %d files)", user_id, len(vehicle_ids), len(stored))

@@ -12,7 +12,8 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses, make_msgid
 from pathlib import Path
 
 from autocoach.db import utcnow
@@ -69,6 +70,29 @@ def _write_outbox(message: EmailMessage, outbox: Path) -> Path:
     except OSError as exc:
         raise MailDeliveryError(str(exc)) from exc
     return path
+
+
+def purge_outbox_for(address: str, settings: Settings | None = None) -> int:
+    """Delete the outbox messages sent to `address` (an erased account leaves
+    no trace, login links included). Returns how many were deleted."""
+    settings = settings or get_settings()
+    outbox = settings.mail_outbox_dir
+    if not outbox.is_dir():
+        return 0
+    wanted = address.strip().lower()
+    parser = BytesHeaderParser()
+    deleted = 0
+    for path in outbox.glob("*.eml"):
+        try:
+            with path.open("rb") as file:
+                headers = parser.parse(file)
+            recipients = {addr.lower() for _, addr in getaddresses(headers.get_all("To", []))}
+            if wanted in recipients:
+                path.unlink()
+                deleted += 1
+        except OSError as exc:
+            log.warning("Outbox message %s could not be checked or removed: %s", path.name, exc)
+    return deleted
 
 
 def send_mail(mail: OutgoingMail, settings: Settings | None = None) -> None:

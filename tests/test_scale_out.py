@@ -69,12 +69,35 @@ def test_session_and_state_survive_a_change_of_worker(two_workers, smtp_sink, pa
     app = two_workers
     address = unique_email("scale")
     log_in(page, app, smtp_sink, address)
+
+    # Second tab, through worker A: a car, then its edit form half done.
+    editing = page.context.new_page()
+    editing.goto(f"{app.url}/vehicles/new")
+    editing.click("#skip-plate")
+    editing.fill("#field-brand", "Renault")
+    editing.fill("#field-model", "Clio")
+    editing.fill("#field-year", "2018")
+    editing.fill("#field-mileage", "70 000")
+    editing.select_option("#field-fuel_type", "essence")
+    editing.click("#vehicle-submit")
+    editing.wait_for_url(re.compile(r".*/vehicles/\d+/?$"))
+    clio_url = editing.url.rstrip("/")
+    editing.goto(f"{clio_url}/edit")
+    expect(editing.locator("#field-model")).to_have_value("Clio")
+    editing.fill("#field-color", "Gris cassiopée")
+    editing.fill("#field-mileage", "abc")
+    editing.click("#vehicle-submit")
+    expect(editing.locator("#field-mileage-error")).to_be_visible()
+    editing.fill("#field-version", "Intens TCe 90")  # typed, not sent yet
+
+    # First tab: the new-vehicle form, with an error shown and a field typed since.
     page.goto(f"{app.url}/vehicles/new")
     page.click("#skip-plate")
     page.fill("#field-brand", "Citroën")
     page.fill("#field-year", "1890")
     page.click("#vehicle-submit")
     expect(page.locator("#field-year-error")).to_contain_text("entre 1950")
+    page.fill("#field-model", "C3")  # typed, not sent yet
     assert app.proxy.connections_by_target.get(app.port_a, 0) > 0
     # Reflex sends the delta to the page before it writes the state back to
     # Redis: give that write a moment before worker A is killed.
@@ -84,12 +107,18 @@ def test_session_and_state_survive_a_change_of_worker(two_workers, smtp_sink, pa
     app.proxy.switch_to(app.port_b)
     stop_app(app.worker_a)
 
-    # The page reconnects through B: still logged in, and the page state kept
-    # in Redis is there (the errors shown, what was typed).
+    # Both tabs reconnect through B (Reflex re-runs their on_load): still
+    # logged in, the page state kept in Redis is there (errors shown), and
+    # nothing typed is lost.
     expect(page.locator("#account-menu")).to_contain_text(address, timeout=30_000)
     expect(page.locator("#field-year-error")).to_contain_text("entre 1950")
     expect(page.locator("#field-brand")).to_have_value("Citroën")
-    page.fill("#field-model", "C3")
+    expect(page.locator("#field-model")).to_have_value("C3")
+    expect(editing.locator("#account-menu")).to_contain_text(address, timeout=30_000)
+    expect(editing.locator("#field-mileage-error")).to_be_visible()
+    expect(editing.locator("#field-color")).to_have_value("Gris cassiopée")
+    expect(editing.locator("#field-version")).to_have_value("Intens TCe 90")
+
     page.fill("#field-year", "2017")
     page.fill("#field-mileage", "88 000")
     page.select_option("#field-fuel_type", "diesel")
@@ -98,7 +127,17 @@ def test_session_and_state_survive_a_change_of_worker(two_workers, smtp_sink, pa
     expect(page.locator("#vehicle-title")).to_have_text("Citroën C3")
     assert app.proxy.connections_by_target.get(app.port_b, 0) > 0
 
+    editing.fill("#field-mileage", "71 000")
+    editing.click("#vehicle-submit")
+    editing.wait_for_url(re.compile(r".*/vehicles/\d+/?$"))
+    expect(editing.get_by_text("Modifications enregistrées.")).to_be_visible()
+    editing.goto(f"{clio_url}/edit")  # the saved values come back, not the old draft
+    expect(editing.locator("#field-version")).to_have_value("Intens TCe 90")
+    expect(editing.locator("#field-mileage")).to_have_value(re.compile(r"71\s?000"))
+    expect(editing.locator("#field-mileage-error")).to_have_count(0)
+
     # A full reload, served by B only, is still logged in.
     page.goto(f"{app.url}/dashboard")
     expect(page.locator("#vehicle-list")).to_contain_text("Citroën C3")
+    expect(page.locator("#vehicle-list")).to_contain_text("Renault Clio")
     page.screenshot(path=str(artifacts_dir("screenshots") / "scale-out.png"))

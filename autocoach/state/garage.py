@@ -156,6 +156,11 @@ class VehicleFormState(SessionState):
     not_found: bool = False
     editing_page_id: int = 0
     _editing_id: int | None = None
+    # The vehicle's values as last loaded into the edit form.
+    _loaded_values: dict[str, str] = {}
+    # Whose form this is: a draft is never shown to the next account logged
+    # in from the same tab.
+    _form_user_id: int | None = None
 
     @rx.var
     def brand_options(self) -> list[str]:
@@ -171,11 +176,17 @@ class VehicleFormState(SessionState):
 
     @rx.event
     def start_new(self):
-        if self._require_user_id() is None:
+        user_id = self._require_user_id()
+        if user_id is None:
             return
-        if self.mode == "new" and self.step == "form" and any(self.values.values()):
-            # A draft in progress (the page reloaded, the connection came back,
-            # another worker answers): keep what the owner typed.
+        if (
+            self.mode == "new"
+            and self._form_user_id == user_id
+            and (self.step == "form" or self.plate_input)
+        ):
+            # A form in progress (the connection came back, another worker
+            # answers, the page reloaded): keep what the owner typed. Inputs
+            # are only re-mounted when form_key changes.
             return
         self.mode, self.step = "new", "plate"
         self.plate_input = self.plate_error = self.lookup_note = ""
@@ -184,6 +195,7 @@ class VehicleFormState(SessionState):
         self.brand = ""
         self.not_found = False
         self._editing_id = None
+        self._form_user_id = user_id
         self.form_key += 1
 
     @rx.event
@@ -191,19 +203,34 @@ class VehicleFormState(SessionState):
         user_id = self._require_user_id()
         if user_id is None:
             return
-        self.mode, self.step = "edit", "form"
-        self.errors, self.lookup_note = {}, ""
         vehicle_id = vehicle_id_from_path(self.router.url.path)
         try:
             vehicle = vehicles.get_vehicle(vehicles.OwnerScope(user_id), vehicle_id or 0)
         except vehicles.NotFound:
+            self.mode, self.step = "edit", "form"
+            self.errors, self.lookup_note = {}, ""
             self.not_found = True
             self._editing_id = None
             return
         self.not_found = False
+        saved = _form_values_of(vehicle)
+        if (
+            self.mode == "edit"
+            and self._form_user_id == user_id
+            and self._editing_id == vehicle.id
+            and saved == self._loaded_values
+        ):
+            # This form is already open on this vehicle, unchanged since: a
+            # reconnect (Reflex re-runs on_load) keeps what is on screen,
+            # typed or submitted with errors.
+            return
+        self.mode, self.step = "edit", "form"
+        self.errors, self.lookup_note = {}, ""
         self._editing_id = vehicle.id
+        self._form_user_id = user_id
         self.editing_page_id = vehicle.id
-        self.values = _form_values_of(vehicle)
+        self.values = saved
+        self._loaded_values = dict(saved)
         self.brand = vehicle.brand
         self.form_key += 1
 
@@ -274,6 +301,7 @@ class VehicleFormState(SessionState):
                 message = f"{vehicle.brand} {vehicle.model} ajoutée à votre garage."
                 # Saved: the next visit starts a fresh form.
                 self.values, self.step = {name: "" for name in FIELDS}, "plate"
+                self.plate_input = ""
         except vehicles.MileageDecrease as exc:
             self.errors = {"mileage": str(exc)}
             return None

@@ -168,7 +168,8 @@ HERO_SHOWN_JS = """(() => {
 
 async def landing(browser, url: str) -> dict[str, float]:
     """Medians over cold loads: hero painted (in the page), hero seen visible by
-    Playwright (the page's main thread free to answer), JS bytes, DOM nodes."""
+    Playwright (the page's main thread free to answer), JS bytes, and DOM
+    elements once the whole page is rendered."""
     samples: dict[str, list[float]] = {"painted": [], "visible": [], "js": [], "nodes": []}
     for _ in range(LOAD_SAMPLES):
         context = await browser.new_context()
@@ -183,6 +184,7 @@ async def landing(browser, url: str) -> dict[str, float]:
             "performance.getEntriesByType('resource').filter(e => e.name.endsWith('.js'))"
             ".reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize), 0)"
         ))
+        await page.wait_for_load_state("networkidle")  # the whole page, lower sections included
         samples["nodes"].append(await page.evaluate("document.getElementsByTagName('*').length"))
         await context.close()
     return {name: statistics.median(values) for name, values in samples.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from autocoach import routes
+from autocoach.components.deferred import after_first_paint
 from autocoach.components.layout import page_frame
 
 
@@ -375,9 +376,11 @@ def call_to_action() -> rx.Component:
 def landing_page() -> rx.Component:
     return page_frame(
         hero(),
-        features(),
-        how_it_works(),
-        testimonials(),
-        call_to_action(),
+        after_first_paint(
+            features(),
+            how_it_works(),
+            testimonials(),
+            call_to_action(),
+        ),
         header_right=[_login_button()],
     )

@@ -11,12 +11,15 @@ which wraps the whole backend, including the production frontend it serves:
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.background import BackgroundTask
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -193,24 +196,49 @@ async def serve_report(request: Request) -> Response:
     )
 
 
+# Exports up to this size stay in memory; larger ones spill to a private
+# temporary file (mode 0600) deleted once sent.
+EXPORT_SPOOL_BYTES = 16 * 1024 * 1024
+EXPORT_CHUNK_BYTES = 256 * 1024
+
+
 def _owned_export(session_token: str):
     from autocoach.services import account, auth
 
     user = auth.user_for_session(session_token)
-    return None if user is None else account.export_user_data(user.user_id)
+    if user is None:
+        return None
+    spooled = tempfile.SpooledTemporaryFile(max_size=EXPORT_SPOOL_BYTES)
+    try:
+        account.write_export(user.user_id, spooled)
+        spooled.seek(0)
+    except BaseException:
+        spooled.close()
+        raise
+    return spooled
+
+
+async def _chunks_of(spooled) -> AsyncIterator[bytes]:
+    while chunk := await run_in_threadpool(spooled.read, EXPORT_CHUNK_BYTES):
+        yield chunk
 
 
 async def serve_export(request: Request) -> Response:
     """GET /files/account/export.zip: all of the logged-in owner's data (RGPD)."""
-    data = await run_in_threadpool(_owned_export, request.cookies.get(SESSION_COOKIE, ""))
-    if data is None:
+    spooled = await run_in_threadpool(_owned_export, request.cookies.get(SESSION_COOKIE, ""))
+    if spooled is None:
         return Response("Connectez-vous pour télécharger vos données.", status_code=404, media_type="text/plain; charset=utf-8")
-    return Response(
-        data,
+    spooled.seek(0, 2)
+    size = spooled.tell()
+    spooled.seek(0)
+    return StreamingResponse(
+        _chunks_of(spooled),
+        background=BackgroundTask(spooled.close),
         media_type="application/zip",
         headers={
             "Cache-Control": "private, no-store",
             "Content-Disposition": "attachment; filename=mes-donnees-autocoach.zip",
+            "Content-Length": str(size),
         },
     )
 

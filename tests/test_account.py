@@ -190,3 +190,35 @@ def test_deleting_an_account_removes_its_mail_from_the_outbox(owners, app_settin
     assert len(left) == 1
     assert bob.email.encode() in left[0]
     assert alice.email.encode() not in left[0]
+
+
+def test_the_export_route_streams_the_zip_of_the_logged_in_owner_only(owners, app_settings, monkeypatch):
+    """Through the HTTP route, spilled to a temporary file (tiny spool size):
+    the same complete zip, and only with a valid session."""
+    from starlette.testclient import TestClient
+
+    from autocoach import web
+    from autocoach.services import auth
+    from tests.test_auth import _outbox_links, _token_of
+
+    alice, bob = owners
+    monkeypatch.setattr(web, "EXPORT_SPOOL_BYTES", 1024)
+    monkeypatch.setattr(web, "EXPORT_CHUNK_BYTES", 4096)
+    auth.request_login_link(alice.email, "client")
+    session_token = auth.consume_login_token(_token_of(_outbox_links(app_settings)[-1])).session_token
+
+    client = TestClient(web.private_routes(), cookies={web.SESSION_COOKIE: session_token})
+    response = client.get("/files/account/export.zip")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    assert int(response.headers["content-length"]) == len(response.content) > 4096
+    members = unzip(response.content)
+    assert members.keys() == unzip(account.export_user_data(alice.scope.user_id)).keys()
+    exported = {content for name, content in members.items() if name.startswith("documents/")}
+    assert exported == set(alice.files.values())
+    assert bob.email.encode() not in members["donnees.json"]
+
+    stranger = TestClient(web.private_routes(), cookies={web.SESSION_COOKIE: "pas-une-session"})
+    refused = stranger.get("/files/account/export.zip")
+    assert refused.status_code == 404
+    assert "Connectez-vous" in refused.text

@@ -14,7 +14,7 @@ import re
 import unicodedata
 import zipfile
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlmodel import Session, col, delete, func, select
 
@@ -148,16 +148,16 @@ def _collect(user_id: int) -> tuple[dict, list[tuple[str, str]]]:
     return data, files
 
 
-def export_user_data(user_id: int) -> bytes:
-    """A zip of everything AutoCoach keeps about this owner: donnees.json,
-    their documents decrypted under documents/, and LISEZMOI.txt.
+def write_export(user_id: int, target: BinaryIO) -> None:
+    """Write a zip of everything AutoCoach keeps about this owner to `target`:
+    donnees.json, their documents decrypted under documents/, and LISEZMOI.txt.
+    Documents are added one at a time, so memory stays at one file's size.
 
     Raises NotFound (French message) for an unknown account.
     """
     data, files = _collect(user_id)
     missing: list[str] = []
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, stored_path in files:
             try:
                 content = storage.read_stored(stored_path)
@@ -167,6 +167,7 @@ def export_user_data(user_id: int) -> bytes:
                 missing.append(name)
                 continue
             archive.writestr(name, content)
+            del content
         for vehicle in data["vehicles"]:
             for document in vehicle["documents"]:
                 if document["file"] in missing:
@@ -176,6 +177,12 @@ def export_user_data(user_id: int) -> bytes:
             "donnees.json", json.dumps(data, default=_jsonable, ensure_ascii=False, indent=2) + "\n"
         )
         archive.writestr("LISEZMOI.txt", README)
+
+
+def export_user_data(user_id: int) -> bytes:
+    """The export as bytes (see write_export)."""
+    buffer = io.BytesIO()
+    write_export(user_id, buffer)
     return buffer.getvalue()
 
 

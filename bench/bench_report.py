@@ -60,7 +60,7 @@ def main() -> None:
         )
     lines += [
         f"- Font: {source_font_paths()[''].parent}/DejaVuSans(-Bold).ttf, subset once and cached "
-        "in the temp dir.",
+        "under DATA_DIR/cache/fonts.",
         "- Budget: under 500 ms a report.",
     ]
     print("\n".join(lines))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
-import time
 from datetime import date
 from pathlib import Path
 
@@ -272,22 +271,17 @@ def test_same_input_gives_same_bytes():
     assert report_from_vehicle_json(REALISTIC, AS_OF) == report_from_vehicle_json(REALISTIC, AS_OF)
 
 
-def test_report_is_fast():
-    facts = vehicle_facts_from_dict(REALISTIC, today=AS_OF)
-    data = ReportInput(facts=facts, analysis=analyze(facts, AS_OF), license_plate="AB-123-CD", generated_at=AS_OF)
-    build_report(data)  # warm: font subset cache
-    samples = []
-    for _ in range(5):
-        started = time.perf_counter()
-        build_report(data)
-        samples.append(time.perf_counter() - started)
-    assert sorted(samples)[2] < 0.5
-
-
-def test_embedded_font_is_dejavu():
-    for style, path in font_paths().items():
-        assert path.is_file()
-        assert path.name.startswith(source_font_paths()[style].stem)
+def test_embedded_font_is_a_dejavu_subset_cached_in_the_data_folder(app_settings):
+    font_paths.cache_clear()
+    try:
+        paths = font_paths()
+        for style, path in paths.items():
+            assert path.is_file()
+            assert path.name.startswith(source_font_paths()[style].stem)
+            assert path.parent == app_settings.data_dir / "cache" / "fonts"
+            assert path.stat().st_size < source_font_paths()[style].stat().st_size
+    finally:
+        font_paths.cache_clear()
 
 
 def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):

@@ -53,6 +53,7 @@ from autocoach.domain.vocabulary import (
     FUEL_TYPES,
     GEARBOXES,
 )
+from autocoach.settings import get_settings
 
 __all__ = [
     "ReportDocument",
@@ -123,11 +124,13 @@ def source_font_paths() -> dict[str, Path]:
 
 
 def _subset_font(source: Path) -> Path:
-    """A copy of `source` reduced to _UNICODE_RANGE, cached in the temp dir.
+    """A copy of `source` reduced to _UNICODE_RANGE, cached under DATA_DIR/cache.
 
     The cache key covers the source file (size, mtime) and the range, so a font
-    update or a new range rebuilds it. Any failure (read-only /tmp, odd font)
-    falls back to the full font: slower, same output.
+    update or a new range rebuilds it. The cache lives in our own data folder,
+    not the shared temp dir, where another local account could plant a font.
+    Any failure (read-only folder, odd font) falls back to the full font:
+    slower, same output.
     """
     try:
         stat = source.stat()
@@ -135,8 +138,7 @@ def _subset_font(source: Path) -> Path:
             f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{_UNICODE_RANGE}|{_SUBSET_VERSION}"
             .encode()
         ).hexdigest()[:16]
-        uid = getattr(os, "getuid", lambda: 0)()
-        folder = Path(tempfile.gettempdir()) / f"autocoach-fonts-{uid}"
+        folder = get_settings().data_dir / "cache" / "fonts"
         target = folder / f"{source.stem}-{key}.ttf"
         if target.is_file():
             return target

@@ -11,6 +11,7 @@ from autocoach.components.documents import documents_card
 from autocoach.components.resale import sell_tab
 from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
 from autocoach.components.layout import page_frame
+from autocoach.data import load_reference
 from autocoach.domain.vocabulary import FUEL_TYPES, GEARBOXES
 from autocoach.pages.dashboard import plate_badge
 from autocoach.state.garage import ExpenseLine, LabelledValue, VehicleFormState, VehicleState
@@ -112,7 +113,9 @@ def _plate_step() -> rx.Component:
 
 def _catalogue_lists() -> rx.Component:
     return rx.fragment(
-        rx.el.datalist(rx.foreach(VehicleFormState.brand_options, lambda b: rx.el.option(value=b)), id="brand-options"),
+        # The makes are fixed reference data: written into the page when it is
+        # compiled, not computed and sent with every page's state.
+        rx.el.datalist(*[rx.el.option(value=make) for make in load_reference().make_names()], id="brand-options"),
         rx.el.datalist(rx.foreach(VehicleFormState.model_options, lambda m: rx.el.option(value=m)), id="model-options"),
     )
 

@@ -163,10 +163,6 @@ class VehicleFormState(SessionState):
     _form_user_id: int | None = None
 
     @rx.var
-    def brand_options(self) -> list[str]:
-        return load_reference().make_names()
-
-    @rx.var
     def model_options(self) -> list[str]:
         return load_reference().model_names(self.brand) if self.brand else []
 

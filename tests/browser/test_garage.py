@@ -55,6 +55,7 @@ def test_add_by_plate_edit_mileage_and_delete(live_app, smtp_sink, page: Page):
     # No provider configured: the manual form, prefilled with the plate, with a note.
     expect(page.locator("#lookup-note")).to_contain_text("n'est pas disponible")
     expect(page.locator("#field-license_plate")).to_have_value("FG-456-HJ")
+    expect(page.locator("#brand-options option[value='Peugeot']")).to_have_count(1)
     fill_vehicle_form(page, brand="Peugeot")
     page.locator("#field-model").click()  # leaving the brand field loads its models
     expect(page.locator("#model-options option[value='208']")).to_have_count(1)

@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from autocoach.components.tables import compact_table
 from autocoach.state.analysis import (
     AlertView,
     AnalysisState,
@@ -250,23 +251,11 @@ def scenarios_card() -> rx.Component:
             height=240,
             width="100%",
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Scénario"),
-                        rx.table.column_header_cell("Coût cumulé", text_align="right"),
-                        rx.table.column_header_cell("Valeur à la fin", text_align="right"),
-                        rx.table.column_header_cell("Bilan", text_align="right"),
-                    )
-                ),
-                rx.table.body(rx.foreach(AnalysisState.scenarios, _scenario_row)),
-                size="1",
-                width="100%",
-                id="scenario-table",
-            ),
-            overflow_x="auto",
-            width="100%",
+        compact_table(
+            [("Scénario", False), ("Coût cumulé", True), ("Valeur à la fin", True), ("Bilan", True)],
+            AnalysisState.scenarios,
+            _scenario_row,
+            "scenario-table",
         ),
         rx.text(
             "Bilan = valeur de la voiture à la fin moins ce qu'elle aura coûté d'ici là.",
@@ -291,23 +280,11 @@ def _comparison_row(row: ComparisonView) -> rx.Component:
 def comparison_card() -> rx.Component:
     return _card(
         "Comparaison avec d'autres modèles",
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Modèle"),
-                        rx.table.column_header_cell("Valeur", text_align="right"),
-                        rx.table.column_header_cell("Coût", text_align="right"),
-                        rx.table.column_header_cell("Fiabilité", text_align="right"),
-                    )
-                ),
-                rx.table.body(rx.foreach(AnalysisState.comparisons, _comparison_row)),
-                size="1",
-                width="100%",
-                id="comparison-table",
-            ),
-            overflow_x="auto",
-            width="100%",
+        compact_table(
+            [("Modèle", False), ("Valeur", True), ("Coût", True), ("Fiabilité", True)],
+            AnalysisState.comparisons,
+            _comparison_row,
+            "comparison-table",
         ),
         rx.text("Même segment, même année et même kilométrage que votre voiture.", size="1", color_scheme="gray"),
         card_id="comparison",

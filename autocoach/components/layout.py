@@ -9,6 +9,18 @@ from autocoach import routes
 MAX_WIDTH = "72rem"
 
 
+def icon_tile(icon: str, *, tile_px: int = 44, icon_px: int = 22, round_tile: bool = False) -> rx.Component:
+    """An accent-tinted square (or disc) holding an icon, at the head of a card."""
+    return rx.center(
+        rx.icon(icon, size=icon_px, color=rx.color("accent", 11)),
+        background=rx.color("accent", 3),
+        border_radius="50%" if round_tile else "12px",
+        width=f"{tile_px}px",
+        height=f"{tile_px}px",
+        flex_shrink="0",
+    )
+
+
 def logo() -> rx.Component:
     return rx.link(
         rx.hstack(

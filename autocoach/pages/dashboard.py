@@ -6,7 +6,7 @@ import reflex as rx
 
 from autocoach import routes
 from autocoach.components.account import account_menu
-from autocoach.components.layout import page_frame
+from autocoach.components.layout import icon_tile, page_frame
 from autocoach.state.garage import GarageState, VehicleCard
 
 
@@ -24,14 +24,7 @@ def _vehicle_card(card: VehicleCard) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.center(
-                        rx.icon("car", size=22, color=rx.color("accent", 11)),
-                        background=rx.color("accent", 3),
-                        border_radius="12px",
-                        width="44px",
-                        height="44px",
-                        flex_shrink="0",
-                    ),
+                    icon_tile("car"),
                     rx.vstack(
                         rx.heading(card.title, as_="h2", size="4"),
                         rx.text(card.subtitle, size="2", color_scheme="gray"),
@@ -75,13 +68,7 @@ def _vehicle_card(card: VehicleCard) -> rx.Component:
 def _empty_garage() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.center(
-                rx.icon("car-front", size=32, color=rx.color("accent", 11)),
-                background=rx.color("accent", 3),
-                border_radius="50%",
-                width="64px",
-                height="64px",
-            ),
+            icon_tile("car-front", tile_px=64, icon_px=32, round_tile=True),
             rx.heading("Ajoutez votre première voiture", as_="h2", size="5"),
             rx.text(
                 "Saisissez sa plaque d'immatriculation (AB-123-CD ou ancien format 123 ABC 75) "

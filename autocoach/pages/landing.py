@@ -6,7 +6,7 @@ import reflex as rx
 
 from autocoach import routes
 from autocoach.components.deferred import after_first_paint
-from autocoach.components.layout import page_frame
+from autocoach.components.layout import icon_tile, page_frame
 
 
 def _login_button() -> rx.Component:
@@ -175,13 +175,7 @@ def _reason(icon: str, color: str, text: str) -> rx.Component:
 def _feature_card(icon: str, title: str, text: str, *demo: rx.Component) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.center(
-                rx.icon(icon, size=22, color=rx.color("accent", 11)),
-                background=rx.color("accent", 3),
-                border_radius="12px",
-                width="44px",
-                height="44px",
-            ),
+            icon_tile(icon),
             rx.heading(title, as_="h3", size="4"),
             rx.text(text, size="2", color_scheme="gray"),
             *demo,

@@ -11,6 +11,7 @@ from autocoach.components.documents import documents_card
 from autocoach.components.resale import sell_tab
 from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
 from autocoach.components.layout import page_frame
+from autocoach.components.tables import compact_table
 from autocoach.data import load_reference
 from autocoach.domain.vocabulary import FUEL_TYPES, GEARBOXES
 from autocoach.pages.dashboard import plate_badge
@@ -343,23 +344,11 @@ def _expenses_card() -> rx.Component:
             ),
             rx.cond(
                 VehicleState.expenses.length() > 0,
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell("Date"),
-                                rx.table.column_header_cell("Intervention"),
-                                rx.table.column_header_cell("Kilométrage"),
-                                rx.table.column_header_cell("Montant", text_align="right"),
-                            )
-                        ),
-                        rx.table.body(rx.foreach(VehicleState.expenses, _expense_row)),
-                        size="1",
-                        width="100%",
-                        id="expense-list",
-                    ),
-                    overflow_x="auto",
-                    width="100%",
+                compact_table(
+                    [("Date", False), ("Intervention", False), ("Kilométrage", False), ("Montant", True)],
+                    VehicleState.expenses,
+                    _expense_row,
+                    "expense-list",
                 ),
                 rx.text(
                     "Déposez vos factures de garage : chaque facture devient une dépense datée, "

@@ -10,6 +10,7 @@ from autocoach.components.analysis import analysis_dashboard
 from autocoach.components.documents import documents_card
 from autocoach.components.resale import sell_tab
 from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
+from autocoach.components.form_draft import form_draft
 from autocoach.components.layout import page_frame
 from autocoach.components.tables import compact_table
 from autocoach.data import load_reference
@@ -155,6 +156,12 @@ def _vehicle_form() -> rx.Component:
                         role="alert",
                         id="form-errors",
                     ),
+                ),
+                form_draft(
+                    storage_key=VehicleFormState.draft_key,
+                    whole_form=VehicleFormState.mode == "new",
+                    notice="Nous avons remis ce que vous aviez saisi sans l'enregistrer.",
+                    clear_label="Effacer ma saisie",
                 ),
                 _catalogue_lists(),
                 _section(

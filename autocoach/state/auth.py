@@ -16,6 +16,7 @@ import reflex as rx
 from autocoach import routes
 from autocoach.services import auth
 from autocoach.settings import get_settings
+from autocoach.state.drafts import FORGET_ALL_DRAFTS_SCRIPT
 
 SESSION_COOKIE = "autocoach_session"
 
@@ -66,7 +67,11 @@ class SessionState(rx.State):
         self.user_email = ""
         # Emptying the cookie var empties the browser cookie. (rx.remove_cookie
         # would re-run the current page's on_load, racing this redirect.)
-        return rx.redirect(f"{routes.LOGIN}?deconnecte=1", replace=True)
+        # Unsaved form drafts of this tab go too: the next account never sees them.
+        return [
+            rx.call_script(FORGET_ALL_DRAFTS_SCRIPT),
+            rx.redirect(f"{routes.LOGIN}?deconnecte=1", replace=True),
+        ]
 
 
 class LoginState(SessionState):

@@ -7,6 +7,7 @@ owner's scope, and turns the result or the error into what the page shows.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import dataclasses
 from datetime import date
 
@@ -27,6 +28,7 @@ from autocoach.models import Vehicle
 from autocoach.services import analysis, reminders, vehicles
 from autocoach.services.plate_lookup import lookup_plate
 from autocoach.state.auth import SessionState
+from autocoach.state.drafts import DRAFT_PREFIX, forget_draft_script
 
 
 def today() -> date:
@@ -161,6 +163,27 @@ class VehicleFormState(SessionState):
     # Whose form this is: a draft is never shown to the next account logged
     # in from the same tab.
     _form_user_id: int | None = None
+    # "<email>|<random>" while a new-car form is open in this tab, kept in the
+    # tab's sessionStorage: when the page reconnects under a new session token
+    # (Reflex does so when the server has not yet seen the old socket close),
+    # the fresh state learns from it that the form was open, and the browser
+    # puts the unsaved typing back (FormDraft).
+    new_form_open: str = rx.SessionStorage("", name="autocoach_new_vehicle_form")
+
+    @rx.var
+    def draft_key(self) -> str:
+        """Where the browser keeps this form's unsaved typing ("" = nowhere)."""
+        if not self.user_email:
+            return ""
+        if self.mode == "edit":
+            return f"{DRAFT_PREFIX}edit:{self.user_email}:{self.editing_page_id}" if self.editing_page_id else ""
+        if self.new_form_open.startswith(f"{self.user_email}|"):
+            return f"{DRAFT_PREFIX}new:{self.new_form_open}"
+        return ""
+
+    def _open_new_form(self) -> None:
+        # A new form, a new draft key: an older draft never fills it.
+        self.new_form_open = f"{self.user_email}|{secrets.token_hex(6)}"
 
     @rx.var
     def model_options(self) -> list[str]:
@@ -184,6 +207,9 @@ class VehicleFormState(SessionState):
             # answers, the page reloaded): keep what the owner typed. Inputs
             # are only re-mounted when form_key changes.
             return
+        # A fresh state (a new session token) for a tab whose form was open:
+        # show the form again; the browser refills it from its draft.
+        reopen = bool(self.user_email) and self.new_form_open.startswith(f"{self.user_email}|")
         self.mode, self.step = "new", "plate"
         self.plate_input = self.plate_error = self.lookup_note = ""
         self.lookup_found = False
@@ -193,6 +219,10 @@ class VehicleFormState(SessionState):
         self._editing_id = None
         self._form_user_id = user_id
         self.form_key += 1
+        if reopen:
+            self.step = "form"
+        else:
+            self.new_form_open = ""
 
     @rx.event
     def start_edit(self):
@@ -259,6 +289,7 @@ class VehicleFormState(SessionState):
             self.lookup_note = result.note
             self.lookup_found = result.found
             self.step = "form"
+            self._open_new_form()
             self.form_key += 1
 
     @rx.event
@@ -266,11 +297,19 @@ class VehicleFormState(SessionState):
         self.values = {name: "" for name in FIELDS}
         self.lookup_note = ""
         self.step = "form"
+        self._open_new_form()
         self.form_key += 1
 
     @rx.event
     def back_to_plate(self):
         self.step = "plate"
+        return self._forget_new_form()
+
+    def _forget_new_form(self):
+        """The new-car form is closed: its draft goes too."""
+        script = forget_draft_script(self.draft_key) if self.draft_key else None
+        self.new_form_open = ""
+        return rx.call_script(script) if script else None
 
     @rx.event
     def submit_form(self, form_data: dict):
@@ -286,6 +325,7 @@ class VehicleFormState(SessionState):
             self.errors = exc.errors
             return rx.toast.error("Le formulaire contient des erreurs : corrigez les champs signalés.")
         scope = vehicles.OwnerScope(user_id)
+        saved_draft_key = self.draft_key
         try:
             if self.mode == "edit" and self._editing_id is not None:
                 vehicle = vehicles.update_vehicle(
@@ -298,6 +338,7 @@ class VehicleFormState(SessionState):
                 # Saved: the next visit starts a fresh form.
                 self.values, self.step = {name: "" for name in FIELDS}, "plate"
                 self.plate_input = ""
+                self.new_form_open = ""
         except vehicles.MileageDecrease as exc:
             self.errors = {"mileage": str(exc)}
             return None
@@ -306,7 +347,10 @@ class VehicleFormState(SessionState):
             self.not_found = True
             return rx.toast.error(str(exc))
         self.errors = {}
-        return [rx.toast.success(message), rx.redirect(f"/vehicles/{vehicle.id}")]
+        done = [rx.toast.success(message), rx.redirect(f"/vehicles/{vehicle.id}")]
+        if saved_draft_key:
+            done.insert(0, rx.call_script(forget_draft_script(saved_draft_key)))
+        return done
 
 
 class VehicleState(SessionState):

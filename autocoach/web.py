@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -196,8 +196,8 @@ async def serve_report(request: Request) -> Response:
     )
 
 
-# Exports up to this size stay in memory; larger ones spill to a private
-# temporary file (mode 0600) deleted once sent.
+# Exports up to this size stay in memory; larger ones spill to an anonymous
+# temporary file (no name on disk, mode 0600), closed once sent.
 EXPORT_SPOOL_BYTES = 16 * 1024 * 1024
 EXPORT_CHUNK_BYTES = 256 * 1024
 

@@ -7,8 +7,8 @@ owner's scope, and turns the result or the error into what the page shows.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import dataclasses
+import secrets
 from datetime import date
 
 import reflex as rx

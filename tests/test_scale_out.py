@@ -4,6 +4,7 @@ in through one keeps their session and their page state on the other."""
 from __future__ import annotations
 
 import re
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -65,6 +66,21 @@ def two_workers(tmp_path, postgres_database_url, smtp_sink):
             stop_app(process)
 
 
+def rehydration_watch(tab: Page):
+    """True once the tab has opened a new websocket and been hydrated through it."""
+    seen = {"hydrated": False}
+
+    def on_websocket(socket) -> None:
+        def on_frame(payload) -> None:
+            if '"is_hydrated_rx_state_":true' in str(payload):
+                seen["hydrated"] = True
+
+        socket.on("framereceived", on_frame)
+
+    tab.on("websocket", on_websocket)
+    return lambda: seen["hydrated"]
+
+
 def test_session_and_state_survive_a_change_of_worker(two_workers, smtp_sink, page: Page):
     app = two_workers
     address = unique_email("scale")
@@ -90,6 +106,15 @@ def test_session_and_state_survive_a_change_of_worker(two_workers, smtp_sink, pa
     expect(editing.locator("#field-mileage-error")).to_be_visible()
     editing.fill("#field-version", "Intens TCe 90")  # typed, not sent yet
 
+    # Third tab: the Clio's ad, its title edited and not saved.
+    selling = page.context.new_page()
+    selling.goto(clio_url)
+    selling.click("#tab-sell")
+    selling.click("#generate-ad")
+    expect(selling.locator("#ad-title")).to_have_value(re.compile(r"^Renault Clio"), timeout=30_000)
+    selling.locator("#ad-title").fill("Renault Clio 2018, très bien entretenue")
+    expect(selling.locator("#ad-unsaved")).to_be_visible()
+
     # First tab: the new-vehicle form, with an error shown and a field typed since.
     page.goto(f"{app.url}/vehicles/new")
     page.click("#skip-plate")
@@ -103,13 +128,31 @@ def test_session_and_state_survive_a_change_of_worker(two_workers, smtp_sink, pa
     # Redis: give that write a moment before worker A is killed.
     page.wait_for_timeout(500)
 
-    # Worker A goes away; the balancer now sends everything to worker B.
-    app.proxy.switch_to(app.port_b)
+    # Worker A goes away, then the balancer sends everything to worker B (a
+    # rolling restart). A's graceful stop releases its sockets' records in
+    # Redis, so the tabs come back under their own session tokens.
+    tabs = (page, editing, selling)
+    hydrated_again = [rehydration_watch(tab) for tab in tabs]
+    tokens = [tab.evaluate("window.sessionStorage.getItem('token')") for tab in tabs]
     stop_app(app.worker_a)
+    store = redis.Redis.from_url(REDIS_TEST_URL)
+    records = [f"token_manager_socket_record_{token}" for token in tokens]
+    for _ in range(100):
+        if not store.exists(*records):
+            break
+        time.sleep(0.1)
+    assert not store.exists(*records), "worker A left its sockets' records in Redis"
+    app.proxy.switch_to(app.port_b)
+    for seen in hydrated_again:
+        for _ in range(300):
+            if seen():
+                break
+            page.wait_for_timeout(100)
+        assert seen(), "a tab did not reconnect through worker B"
 
-    # Both tabs reconnect through B (Reflex re-runs their on_load): still
-    # logged in, the page state kept in Redis is there (errors shown), and
-    # nothing typed is lost.
+    # The three tabs reconnected through B (Reflex re-ran their on_load):
+    # still logged in, the page state kept in Redis is there (errors shown),
+    # and nothing typed is lost.
     expect(page.locator("#account-menu")).to_contain_text(address, timeout=30_000)
     expect(page.locator("#field-year-error")).to_contain_text("entre 1950")
     expect(page.locator("#field-brand")).to_have_value("Citroën")
@@ -118,6 +161,14 @@ def test_session_and_state_survive_a_change_of_worker(two_workers, smtp_sink, pa
     expect(editing.locator("#field-mileage-error")).to_be_visible()
     expect(editing.locator("#field-color")).to_have_value("Gris cassiopée")
     expect(editing.locator("#field-version")).to_have_value("Intens TCe 90")
+    expect(selling.locator("#account-menu")).to_contain_text(address, timeout=30_000)
+    expect(selling.locator("#ad-title")).to_have_value("Renault Clio 2018, très bien entretenue")
+    expect(selling.locator("#ad-unsaved")).to_be_visible()
+    selling.click("#save-ad")
+    expect(selling.get_by_text("Modifications de l'annonce enregistrées.")).to_be_visible()
+    selling.reload()  # what was saved is the edited title, not the generated one
+    selling.click("#tab-sell")
+    expect(selling.locator("#ad-title")).to_have_value("Renault Clio 2018, très bien entretenue")
 
     page.fill("#field-year", "2017")
     page.fill("#field-mileage", "88 000")

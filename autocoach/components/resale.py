@@ -50,54 +50,71 @@ def _ad_editor() -> rx.Component:
                 id="missing-mentions",
             ),
         ),
-        rx.vstack(
-            rx.hstack(
-                rx.el.label("Titre", html_for="ad-title", style=LABEL_STYLE),
-                rx.spacer(),
-                rx.text(ResaleState.title_length, " / ", ResaleState.title_max, size="1", color_scheme="gray", id="title-count"),
-                width="100%",
-            ),
-            rx.hstack(
-                rx.input(id="ad-title", value=ResaleState.ad_title, on_change=ResaleState.set_ad_title, width="100%", size="3"),
-                rx.icon_button(rx.icon("copy", size=16), on_click=ResaleState.copy_title, variant="soft", aria_label="Copier le titre", id="copy-title"),
-                width="100%",
-            ),
-            spacing="1",
-            width="100%",
-        ),
-        rx.vstack(
-            rx.hstack(
-                rx.el.label("Description", html_for="ad-description", style=LABEL_STYLE),
-                rx.spacer(),
-                rx.button(rx.icon("copy", size=14), "Copier", size="1", variant="ghost", on_click=ResaleState.copy_description, id="copy-description"),
-                width="100%",
-            ),
-            rx.text_area(id="ad-description", value=ResaleState.ad_description, on_change=ResaleState.set_ad_description, rows="12", width="100%", resize="vertical"),
-            spacing="1",
-            width="100%",
-        ),
-        rx.grid(
+        # A form: "Enregistrer" saves what the fields show, whatever the server
+        # state went through meanwhile (a reconnect, another worker).
+        rx.form(
             rx.vstack(
-                rx.el.label("Prix affiché (€ TTC)", html_for="ad-price", style=LABEL_STYLE),
-                rx.input(id="ad-price", value=ResaleState.ad_price, on_change=ResaleState.set_ad_price, input_mode="numeric", width="100%"),
-                spacing="1",
+                rx.vstack(
+                    rx.hstack(
+                        rx.el.label("Titre", html_for="ad-title", style=LABEL_STYLE),
+                        rx.spacer(),
+                        rx.text(ResaleState.title_length, " / ", ResaleState.title_max, size="1", color_scheme="gray", id="title-count"),
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.input(id="ad-title", name="title", value=ResaleState.ad_title, on_change=ResaleState.set_ad_title, width="100%", size="3"),
+                        rx.icon_button(rx.icon("copy", size=16), on_click=ResaleState.copy_title, variant="soft", aria_label="Copier le titre", id="copy-title", type="button"),
+                        width="100%",
+                    ),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.vstack(
+                    rx.hstack(
+                        rx.el.label("Description", html_for="ad-description", style=LABEL_STYLE),
+                        rx.spacer(),
+                        rx.button(rx.icon("copy", size=14), "Copier", size="1", variant="ghost", on_click=ResaleState.copy_description, id="copy-description", type="button"),
+                        width="100%",
+                    ),
+                    rx.text_area(id="ad-description", name="description", value=ResaleState.ad_description, on_change=ResaleState.set_ad_description, rows="12", width="100%", resize="vertical"),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.grid(
+                    rx.vstack(
+                        rx.el.label("Prix affiché (€ TTC)", html_for="ad-price", style=LABEL_STYLE),
+                        rx.input(id="ad-price", name="price", value=ResaleState.ad_price, on_change=ResaleState.set_ad_price, input_mode="numeric", width="100%"),
+                        spacing="1",
+                    ),
+                    rx.vstack(
+                        rx.text("Marge de négociation conseillée", size="2", weight="medium"),
+                        rx.text(ResaleState.margin, size="3", id="negotiation-margin"),
+                        rx.text("Pour vous seul : elle n'apparaît pas dans l'annonce.", size="1", color_scheme="gray"),
+                        spacing="1",
+                    ),
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    gap="1rem",
+                    width="100%",
+                ),
+                rx.cond(ResaleState.edit_error != "", rx.text(ResaleState.edit_error, color_scheme="red", size="2", role="alert", id="ad-edit-error")),
+                rx.flex(
+                    rx.button(rx.icon("save", size=16), "Enregistrer les modifications", type="submit", id="save-ad"),
+                    rx.button(rx.icon("clipboard-copy", size=16), "Copier toute l'annonce", variant="soft", on_click=ResaleState.copy_all, id="copy-all", type="button"),
+                    rx.cond(
+                        ResaleState.unsaved_edits,
+                        rx.text("Modifications non enregistrées", size="2", color_scheme="amber", id="ad-unsaved", role="status"),
+                    ),
+                    gap="0.5rem",
+                    wrap="wrap",
+                    align="center",
+                ),
+                spacing="3",
+                width="100%",
             ),
-            rx.vstack(
-                rx.text("Marge de négociation conseillée", size="2", weight="medium"),
-                rx.text(ResaleState.margin, size="3", id="negotiation-margin"),
-                rx.text("Pour vous seul : elle n'apparaît pas dans l'annonce.", size="1", color_scheme="gray"),
-                spacing="1",
-            ),
-            columns=rx.breakpoints(initial="1", sm="2"),
-            gap="1rem",
+            on_submit=ResaleState.save_edit,
+            reset_on_submit=False,
             width="100%",
-        ),
-        rx.cond(ResaleState.edit_error != "", rx.text(ResaleState.edit_error, color_scheme="red", size="2", role="alert", id="ad-edit-error")),
-        rx.flex(
-            rx.button(rx.icon("save", size=16), "Enregistrer les modifications", on_click=ResaleState.save_edit, id="save-ad"),
-            rx.button(rx.icon("clipboard-copy", size=16), "Copier toute l'annonce", variant="soft", on_click=ResaleState.copy_all, id="copy-all"),
-            gap="0.5rem",
-            wrap="wrap",
+            id="ad-form",
         ),
         rx.heading("Critères de l'annonce", as_="h3", size="3", margin_top="0.5rem"),
         rx.data_list.root(rx.foreach(ResaleState.criteria, _criterion), size="2", id="ad-criteria"),

@@ -47,7 +47,12 @@ class ResaleState(VehicleState):
     missing: list[str] = []
     past_ads: list[PastAd] = []
     edit_error: str = ""
+    unsaved_edits: bool = False
     _variant: int = 0
+    # Which ad the editor shows, for whom, and its saved text: a reconnect
+    # (Reflex re-runs on_load) must not wipe edits not yet saved.
+    _shown_ad: tuple[int, int, int] | None = None  # (user id, vehicle id, ad id)
+    _saved_text: tuple[str, str, str] = ("", "", "")
 
     @rx.var
     def title_length(self) -> int:
@@ -63,6 +68,9 @@ class ResaleState(VehicleState):
         self.ad_title = row.title
         self.ad_description = row.description
         self.ad_price = str(row.price)
+        self._shown_ad = (scope.user_id, vehicle_id, row.id)
+        self._saved_text = (self.ad_title, self.ad_description, self.ad_price)
+        self.unsaved_edits = False
         self.ad_source = SOURCE_LABELS.get(row.source, row.source)
         self.title_max = resale.title_limit(row.platform)
         self.margin = format_eur(payload.get("negotiation_margin") or 0)
@@ -83,10 +91,17 @@ class ResaleState(VehicleState):
         self.edit_error = ""
         if scope is None or vehicle_id is None:
             return
+        shown_before = self._shown_ad
+        typed = (self.ad_title, self.ad_description, self.ad_price)
         try:
             self._show_ad(scope, vehicle_id)
         except vehicles.NotFound:
             self.ad_ready = False
+            return
+        if self.ad_ready and self._shown_ad == shown_before and typed != self._saved_text:
+            # Same owner, same car, same latest ad: put the unsaved edits back.
+            self.ad_title, self.ad_description, self.ad_price = typed
+            self.unsaved_edits = True
 
     @rx.event(background=True)
     async def generate(self, regenerate: bool = False):
@@ -120,24 +135,35 @@ class ResaleState(VehicleState):
             self.platform = platform
             self.title_max = resale.title_limit(platform)
 
+    def _note_edit(self) -> None:
+        self.unsaved_edits = (self.ad_title, self.ad_description, self.ad_price) != self._saved_text
+
     @rx.event
     def set_ad_title(self, value: str):
         self.ad_title = value
+        self._note_edit()
 
     @rx.event
     def set_ad_description(self, value: str):
         self.ad_description = value
+        self._note_edit()
 
     @rx.event
     def set_ad_price(self, value: str):
         self.ad_price = value
+        self._note_edit()
 
     @rx.event
-    def save_edit(self):
+    def save_edit(self, form_data: dict | None = None):
         scope = self._scope()
         vehicle_id = self._page_vehicle_id()
         if scope is None or vehicle_id is None:
             return rx.toast.error("Votre session a expiré : reconnectez-vous.")
+        if form_data:
+            # What the fields show is what gets saved.
+            self.ad_title = str(form_data.get("title", self.ad_title))
+            self.ad_description = str(form_data.get("description", self.ad_description))
+            self.ad_price = str(form_data.get("price", self.ad_price))
         price = parse_whole_number(self.ad_price.strip())
         title = self.ad_title.strip()
         if not title:

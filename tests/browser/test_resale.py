@@ -43,8 +43,10 @@ def test_generate_edit_copy_export_and_download_the_report(live_app, smtp_sink, 
     # Edit the title, save, copy it, and read the clipboard back.
     title.fill("Peugeot 208 PureTech très économique, 2019")
     expect(page.locator("#title-count")).to_contain_text("42 / 70")
+    expect(page.locator("#ad-unsaved")).to_be_visible()
     page.click("#save-ad")
     expect(page.get_by_text("Modifications de l'annonce enregistrées.")).to_be_visible()
+    expect(page.locator("#ad-unsaved")).to_have_count(0)
     page.click("#copy-title")
     expect(page.get_by_text("Titre copié dans le presse-papiers.")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == "Peugeot 208 PureTech très économique, 2019"

@@ -96,7 +96,7 @@ export function FormDraft({ storageKey, wholeForm = false, notice, clearLabel })
   }, [storageKey, wholeForm]);
 
   const clear = () => {
-    window.sessionStorage.removeItem(storageKey);
+    // Back to the defaults (the events this fires leave no draft), then forget it.
     const form = anchor.current && anchor.current.closest("form");
     if (form) {
       for (const el of fieldsOf(form)) {
@@ -109,8 +109,8 @@ export function FormDraft({ storageKey, wholeForm = false, notice, clearLabel })
           setValue(el, el.defaultValue);
         }
       }
-      window.sessionStorage.removeItem(storageKey);
     }
+    window.sessionStorage.removeItem(storageKey);
     setRestored(false);
   };
 

@@ -164,6 +164,7 @@ class ResaleState(VehicleState):
             self.ad_title = str(form_data.get("title", self.ad_title))
             self.ad_description = str(form_data.get("description", self.ad_description))
             self.ad_price = str(form_data.get("price", self.ad_price))
+            self._note_edit()
         price = parse_whole_number(self.ad_price.strip())
         title = self.ad_title.strip()
         if not title:

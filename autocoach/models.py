@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from autocoach.db import utcnow
+from autocoach.domain.vehicle_schema import FIELDS_BY_NAME
 
 # Named constraints, so that later migrations (SQLite batch mode included) can
 # refer to them.
@@ -95,30 +96,67 @@ class UserSession(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+def _sized(name: str) -> int | None:
+    return FIELDS_BY_NAME[name].max_length
+
+
 class Vehicle(SQLModel, table=True):
+    """The values the engine uses; `VehicleFact` says where each one came from.
+
+    Column sizes come from the vehicle schema (`domain/vehicle_schema.py`).
+    """
+
     __tablename__ = "vehicle"
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = _fk("user.id", ondelete="CASCADE")
-    license_plate: str | None = Field(default=None, max_length=16)
-    brand: str = Field(max_length=60)
-    model: str = Field(max_length=80)
-    version: str | None = Field(default=None, max_length=120)
+    license_plate: str | None = Field(default=None, max_length=_sized("license_plate"))
+    brand: str = Field(max_length=_sized("brand"))
+    model: str = Field(max_length=_sized("model"))
+    version: str | None = Field(default=None, max_length=_sized("version"))
     year: int
     mileage: int = 0
-    fuel_type: str = Field(max_length=30)
-    gearbox: str | None = Field(default=None, max_length=20)
+    fuel_type: str = Field(max_length=_sized("fuel_type"))
+    gearbox: str | None = Field(default=None, max_length=_sized("gearbox"))
     previous_owners: int | None = None
     purchase_date: date | None = None
     purchase_price: float | None = None
-    vin: str | None = Field(default=None, max_length=17)
+    vin: str | None = Field(default=None, max_length=_sized("vin"))
     first_registration_date: date | None = None
     fiscal_power: int | None = None
     power_kw: int | None = None
-    co2_g_km: int | None = None
-    color: str | None = Field(default=None, max_length=40)
+    co2: int | None = None
+    euro_class: str | None = Field(default=None, max_length=_sized("euro_class"))
+    color: str | None = Field(default=None, max_length=_sized("color"))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class VehicleFact(SQLModel, table=True):
+    """One source's value for one field of a vehicle (its provenance).
+
+    The owner's form, each applied document and the plate provider leave one
+    row per field they give; `domain/provenance.py` decides which one the
+    vehicle uses. Removing a document removes its rows, and the next source
+    takes over.
+    """
+
+    __tablename__ = "vehicle_fact"
+    __table_args__ = (Index("ix_vehicle_fact_vehicle_field", "vehicle_id", "field"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    vehicle_id: int = _fk("vehicle.id", ondelete="CASCADE", index=False)
+    field: str = Field(max_length=40)
+    # proprietaire | carte_grise | histovec | facture | fournisseur_plaque
+    source: str = Field(max_length=20)
+    document_id: int | None = _fk("document.id", ondelete="CASCADE", nullable=True)
+    # The document's own date (carte grise I, Histovec report date), or when typed.
+    source_date: date | None = None
+    # The value as JSON text (dates in ISO form).
+    value: str = Field(max_length=200)
+    # The owner changed this value on purpose: it wins over every document.
+    corrected: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Document(SQLModel, table=True):
@@ -137,6 +175,11 @@ class Document(SQLModel, table=True):
     status: str = Field(default="pending", max_length=20)
     error_message: str | None = None
     extracted: dict | None = _json_field()
+    # Once read: to_review (the owner checks what was read) | applied |
+    # held (it seems to concern another car) | kept (stored, not applied).
+    review_status: str | None = Field(default=None, max_length=20)
+    # Why it was held back, in French.
+    review_reason: str | None = Field(default=None, max_length=300)
     uploaded_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
 
@@ -186,7 +229,7 @@ class MileageReading(SQLModel, table=True):
     document_id: int | None = _fk("document.id", ondelete="SET NULL", nullable=True)
     date: date
     km: int
-    # owner | correction | carte_grise | histovec | facture
+    # READING_SOURCES ids (domain/facts.py): proprietaire | correction | histovec | facture ...
     source: str = Field(max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -33,6 +33,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 APP_START_TIMEOUT_S = 300
 
+# Fixtures shared by several modules (fake_openai).
+pytest_plugins = ["tests.fake_openai"]
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -28,7 +28,7 @@ from autocoach.services.ai import (
     rewrite_ad,
 )
 from autocoach.settings import get_settings
-from tests.fake_openai import FakeOpenAI, fake_openai  # noqa: F401 (fixture)
+from tests.fake_openai import FakeOpenAI
 
 AS_OF = date(2026, 11, 24)
 NNBSP = "\u202f"

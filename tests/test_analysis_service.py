@@ -13,7 +13,6 @@ from autocoach.domain.vehicle_form import validate_vehicle_form
 from autocoach.models import Analysis
 from autocoach.services import analysis, documents, vehicles
 from autocoach.settings import get_settings
-from tests.fake_openai import fake_openai  # noqa: F401 (fixture)
 from tests.fixtures.documents import build_histovec, build_invoices
 from tests.test_vehicles_service import make_user
 
@@ -42,6 +41,8 @@ def test_facts_come_from_the_vehicle_its_readings_expenses_and_histovec(car, tmp
     for fixture in (invoice, report):
         document = documents.add_upload(scope, vehicle_id, fixture.name, fixture.path.read_bytes())
         assert documents.process_document(scope, document.id).status == "processed"
+        # These fixtures are another plate's: applied anyway, identity left alone.
+        documents.apply_as_proposed(scope, document.id, TODAY, force=True)
     facts = analysis.vehicle_facts(scope, vehicle_id)
     assert (facts.brand, facts.model, facts.license_plate) == ("Peugeot", "208", "AB-123-CD")
     assert [e.amount for e in facts.expenses] == [pytest.approx(invoice.expected["total_ttc"])]

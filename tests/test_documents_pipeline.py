@@ -66,12 +66,23 @@ def upload_and_process(scope, vehicle_id, path):
     return documents.process_document(scope, document.id)
 
 
+def upload_and_apply(scope, vehicle_id, path):
+    """Read, then accept every proposal as the owner would with one click."""
+    document = upload_and_process(scope, vehicle_id, path)
+    assert document.review_status == "to_review", document.review_reason or document.error_message
+    documents.apply_as_proposed(scope, document.id, TODAY)
+    return vehicles.get_document(scope, document.id)
+
+
 def test_an_invoice_becomes_an_expense_and_a_reading(owner, fixtures):
     scope, vehicle_id = owner
     invoice = fixtures["invoice_pdf"]
     document = upload_and_process(scope, vehicle_id, invoice.path)
     assert document.status == "processed", document.error_message
     assert document.document_type == "facture"
+    # Nothing is applied before the owner has reviewed it.
+    assert vehicles.list_expenses(scope, vehicle_id) == []
+    documents.apply_as_proposed(scope, document.id, TODAY)
     expense = vehicles.list_expenses(scope, vehicle_id)[0]
     assert expense.amount == pytest.approx(invoice.expected["total_ttc"])
     assert expense.date.isoformat() == invoice.expected["date"]
@@ -79,8 +90,9 @@ def test_an_invoice_becomes_an_expense_and_a_reading(owner, fixtures):
     readings = [(r.km, r.source) for r in vehicles.mileage_history(scope, vehicle_id)]
     assert (invoice.expected["mileage"], "facture") in readings
 
-    # Reading it again replaces its own effects instead of doubling them.
+    # Reading and applying it again replaces its own effects instead of doubling them.
     documents.process_document(scope, document.id)
+    documents.apply_as_proposed(scope, document.id, TODAY)
     assert len(vehicles.list_expenses(scope, vehicle_id)) == 1
 
     # Deleting it takes back what it added, and its file.
@@ -94,7 +106,7 @@ def test_an_invoice_becomes_an_expense_and_a_reading(owner, fixtures):
 def test_a_histovec_report_adds_the_inspection_readings(owner, fixtures):
     scope, vehicle_id = owner
     report = fixtures["histovec"]
-    document = upload_and_process(scope, vehicle_id, report.path)
+    document = upload_and_apply(scope, vehicle_id, report.path)
     assert document.document_type == "histovec", document.error_message
     histovec_km = sorted(r.km for r in vehicles.mileage_history(scope, vehicle_id) if r.source == "histovec")
     expected_km = sorted(i["mileage"] for i in report.expected["technical_inspections"] if i.get("mileage"))
@@ -106,19 +118,22 @@ def test_a_carte_grise_offers_a_prefill_the_owner_confirms(owner, fixtures):
     card = fixtures["carte_grise"]
     document = upload_and_process(scope, vehicle_id, card.path)
     assert document.document_type == "carte_grise", document.error_message
-    proposals = {p["field"]: p for p in document.extracted["proposals"]}
-    assert proposals["vin"]["value"] == card.expected["vin"]
+    proposals = {p.field: p for p in documents.document_review(scope, document.id, TODAY).proposals}
+    assert proposals["vin"].value == card.expected["vin"]
     # The holder's name and address are never kept.
     text = repr(document.extracted)
     assert card.secrets
     for secret in card.secrets:
         assert secret not in text
-    applied = documents.apply_carte_grise(scope, document.id, ["vin", "license_plate"])
-    assert set(applied.labels) == {"Numéro VIN", "Plaque"}
+    accepted = {name: proposals[name].value for name in ("vin", "license_plate")}
+    applied = documents.apply_document(scope, document.id, accepted, TODAY)
+    assert set(applied.labels) == {"Numéro VIN", "Immatriculation"}
     vehicle = vehicles.get_vehicle(scope, vehicle_id)
     assert vehicle.vin == card.expected["vin"]
     assert vehicle.license_plate == card.expected["license_plate"]
     assert vehicle.brand == "Renault"  # not accepted, not changed
+    used = vehicles.vehicle_provenance(scope, vehicle_id)
+    assert used["vin"].used.source == "carte_grise" and used["vin"].used.document_id == document.id
 
 
 def test_stored_files_are_encrypted_and_photos_lose_their_location(owner, app_settings):
@@ -201,7 +216,7 @@ def test_an_unreadable_document_fails_with_a_reason_and_changes_nothing_else(
     owner, fixtures, name, content, message
 ):
     scope, vehicle_id = owner
-    upload_and_process(scope, vehicle_id, fixtures["invoice_pdf"].path)
+    upload_and_apply(scope, vehicle_id, fixtures["invoice_pdf"].path)
     document = documents.add_upload(scope, vehicle_id, name, content)
     rows_before, files_before = snapshot()
     failed = documents.process_document(scope, document.id)
@@ -236,7 +251,10 @@ def test_another_owner_cannot_touch_the_documents(owner, fixtures):
         lambda: documents.process_document(stranger, document.id),
         lambda: documents.mark_reading(stranger, document.id),
         lambda: documents.set_document_type(stranger, document.id, "histovec"),
-        lambda: documents.apply_carte_grise(stranger, document.id, ["vin"]),
+        lambda: documents.apply_document(stranger, document.id, {"expense_amount": "1"}, TODAY),
+        lambda: documents.document_review(stranger, document.id, TODAY),
+        lambda: documents.keep_document(stranger, document.id),
+        lambda: documents.move_document(stranger, document.id, vehicle_id),
         lambda: documents.delete_document(stranger, document.id),
     ):
         with pytest.raises(vehicles.NotFound):

@@ -41,7 +41,7 @@ def add_vehicle(scope, **changes) -> Vehicle:
 def test_creating_a_vehicle_records_its_first_reading(owner):
     vehicle = add_vehicle(owner)
     history = vehicles.mileage_history(owner, vehicle.id)
-    assert [(r.km, r.source, r.date) for r in history] == [(98000, "owner", TODAY)]
+    assert [(r.km, r.source, r.date) for r in history] == [(98000, "proprietaire", TODAY)]
 
 
 def test_a_lower_reading_is_refused_unless_confirmed_as_a_correction(owner):
@@ -55,7 +55,7 @@ def test_a_lower_reading_is_refused_unless_confirmed_as_a_correction(owner):
     # History is kept, never overwritten.
     assert [(r.km, r.source) for r in vehicles.mileage_history(owner, vehicle.id)] == [
         (90000, "correction"),
-        (98000, "owner"),
+        (98000, "proprietaire"),
     ]
 
 

@@ -45,6 +45,14 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any, Mapping
 
+from autocoach.domain.formatting import format_date
+from autocoach.domain.vehicle_schema import (
+    FIELDS_BY_NAME,
+    MAX_MILEAGE,
+    MSG_DATED_IN_FUTURE,
+    check_bounds,
+    consistency_errors,
+)
 from autocoach.domain.vocabulary import CT_RESULTS, EXPENSE_CATEGORIES, FUEL_TYPES, GEARBOXES
 
 __all__ = [
@@ -350,8 +358,12 @@ def _choice(value: Any, label: str, allowed: Mapping[str, str], codes: Mapping[s
         if _slug(text) == slug:
             return key
     raise InvalidVehicleData(
-        f"{label} inconnu(e) : « {value} ». Valeurs possibles : {', '.join(allowed)}."
+        f"{label} : valeur inconnue « {value} ». Valeurs possibles : {', '.join(allowed)}."
     )
+
+
+def _max_len(name: str) -> int:
+    return FIELDS_BY_NAME[name].max_length or 200
 
 
 def _list(d: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, Any]]:
@@ -377,7 +389,7 @@ def _expense(item: Mapping[str, Any], i: int) -> Expense:
     category = item.get("category") or "autre"
     return Expense(
         date=day,
-        mileage=_int(item.get("mileage"), f"{where}, kilométrage", maximum=2_000_000),
+        mileage=_int(item.get("mileage"), f"{where}, kilométrage", maximum=MAX_MILEAGE),
         category=_choice(category, f"{where}, catégorie", EXPENSE_CATEGORIES),
         amount=round(amount, 2),
         label=(_text(item, "label", f"{where}, libellé", max_len=300) or ""),
@@ -389,7 +401,7 @@ def _reading(item: Mapping[str, Any], i: int) -> MileageReading:
     day = _date(item.get("date"), f"{where}, date")
     if day is None:
         raise InvalidVehicleData(f"{where} : la date est obligatoire.")
-    km = _int(item.get("km", item.get("mileage")), f"{where}, kilométrage", maximum=2_000_000)
+    km = _int(item.get("km", item.get("mileage")), f"{where}, kilométrage", maximum=MAX_MILEAGE)
     if km is None:
         raise InvalidVehicleData(f"{where} : le kilométrage est obligatoire.")
     source = item.get("source") or "proprietaire"
@@ -408,7 +420,7 @@ def _inspection(item: Mapping[str, Any], i: int) -> TechnicalInspection:
     return TechnicalInspection(
         date=day,
         result=_choice(item.get("result"), f"{where}, résultat", CT_RESULTS, _RESULT_CODES),
-        mileage=_int(item.get("mileage"), f"{where}, kilométrage", maximum=2_000_000),
+        mileage=_int(item.get("mileage"), f"{where}, kilométrage", maximum=MAX_MILEAGE),
         nature=_choice(item.get("nature") or "periodique", f"{where}, nature", INSPECTION_NATURES, _NATURE_CODES),
         defects=tuple(x.strip() for x in defects_raw if x.strip()),
     )
@@ -443,24 +455,17 @@ def vehicle_facts_from_dict(d: Mapping[str, Any], *, today: date | None = None) 
         raise InvalidVehicleData("L'année est obligatoire.")
     year = _int(d.get("year"), "Année", minimum=0)
     assert year is not None
-    if not 1950 <= year <= today.year + 1:
-        raise InvalidVehicleData(f"L'année doit être comprise entre 1950 et {today.year + 1}.")
-
     first_reg = _date(d.get("first_registration_date"), "Date de première immatriculation")
-    if first_reg is not None:
-        if first_reg > today:
-            raise InvalidVehicleData("La date de première immatriculation est dans le futur.")
-        if first_reg.year < 1950:
-            raise InvalidVehicleData("La date de première immatriculation est antérieure à 1950.")
     purchase_date = _date(d.get("purchase_date"), "Date d'achat")
-    if purchase_date is not None:
-        if purchase_date > today:
-            raise InvalidVehicleData("La date d'achat est dans le futur.")
-        if first_reg is not None and purchase_date < first_reg:
-            raise InvalidVehicleData("La date d'achat est antérieure à la première immatriculation.")
+    # The same cross-field rules as the form and document application, same words.
+    broken = consistency_errors(
+        {"year": year, "first_registration_date": first_reg, "purchase_date": purchase_date}, today
+    )
+    if broken:
+        raise InvalidVehicleData(next(iter(broken.values())))
 
     gearbox = None if _blank(d.get("gearbox")) else _choice(d.get("gearbox"), "Boîte de vitesses", GEARBOXES)
-    euro = _text(d, "euro_class", "Norme Euro", max_len=60)
+    euro = _text(d, "euro_class", "Norme Euro", max_len=_max_len("euro_class"))
 
     expenses = tuple(_expense(x, i) for i, x in enumerate(_list(d, "expenses", "Dépenses"), 1))
     readings = tuple(
@@ -470,30 +475,43 @@ def vehicle_facts_from_dict(d: Mapping[str, Any], *, today: date | None = None) 
         _inspection(x, i)
         for i, x in enumerate(_list(d, "technical_inspections", "Contrôles techniques"), 1)
     )
-    for what, items in (("dépense", expenses), ("relevé kilométrique", readings), ("contrôle technique", inspections)):
+    for what, items in (
+        ("d'une dépense", expenses),
+        ("d'un relevé kilométrique", readings),
+        ("d'un contrôle technique", inspections),
+    ):
         for item in items:
             if item.date > today:
-                raise InvalidVehicleData(f"Un(e) {what} est daté(e) dans le futur ({item.date.isoformat()}).")
+                raise InvalidVehicleData(MSG_DATED_IN_FUTURE.format(what=what, day=format_date(item.date)))
+
+    values = {
+        "brand": brand,
+        "model": model,
+        "year": year,
+        "fuel_type": _fuel(d.get("fuel_type")),
+        "first_registration_date": first_reg,
+        "mileage": _int(d.get("mileage"), "Le kilométrage"),
+        "version": _text(d, "version", "Version", max_len=_max_len("version")),
+        "gearbox": gearbox,
+        "fiscal_power": _int(d.get("fiscal_power"), "La puissance fiscale"),
+        "power_kw": _int(d.get("power_kw"), "La puissance (kW)"),
+        "co2": _int(d.get("co2", d.get("co2_g_km")), "Le CO₂"),
+        "euro_class": euro,
+        "previous_owners": _int(d.get("previous_owners"), "Le nombre de propriétaires précédents"),
+        "purchase_date": purchase_date,
+        "purchase_price": _amount(d.get("purchase_price"), "Le prix d'achat"),
+        "vin": _text(d, "vin", "VIN", max_len=_max_len("vin")),
+        "license_plate": _text(d, "license_plate", "Immatriculation", max_len=_max_len("license_plate")),
+    }
+    # Every field within the vehicle schema's limits, with its message.
+    for name, value in values.items():
+        spec = FIELDS_BY_NAME[name]
+        if spec.kind in ("int", "amount", "text") and (error := check_bounds(spec, value, today)):
+            raise InvalidVehicleData(error)
 
     return VehicleFacts(
-        brand=brand,
-        model=model,
-        year=year,
-        fuel_type=_fuel(d.get("fuel_type")),
-        first_registration_date=first_reg,
-        mileage=_int(d.get("mileage"), "Le kilométrage", maximum=2_000_000),
-        version=_text(d, "version", "Version"),
+        **values,
         engine=_text(d, "engine", "Moteur"),
-        gearbox=gearbox,
-        fiscal_power=_int(d.get("fiscal_power"), "La puissance fiscale", maximum=200),
-        power_kw=_int(d.get("power_kw"), "La puissance (kW)", maximum=2000),
-        co2=_int(d.get("co2", d.get("co2_g_km")), "Le CO₂", maximum=1000),
-        euro_class=euro,
-        previous_owners=_int(d.get("previous_owners"), "Le nombre de propriétaires précédents", maximum=50),
-        purchase_date=purchase_date,
-        purchase_price=_amount(d.get("purchase_price"), "Le prix d'achat"),
-        vin=_text(d, "vin", "VIN", max_len=17),
-        license_plate=_text(d, "license_plate", "Immatriculation", max_len=20),
         annual_km=_int(d.get("annual_km"), "Le kilométrage annuel", maximum=300_000),
         insurance_monthly=_amount(d.get("insurance_monthly"), "L'assurance mensuelle", maximum=10_000),
         situation=_situation(d),

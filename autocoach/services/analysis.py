@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from autocoach.data import load_reference
 from autocoach.db import read_session, write_session
 from autocoach.domain.analysis import ENGINE_VERSION, AnalysisResult, analyze, inputs_hash
-from autocoach.domain.facts import VehicleFacts, vehicle_facts_from_dict
+from autocoach.domain.facts import SITUATION_FLAGS, VehicleFacts, vehicle_facts_from_dict
 from autocoach.domain.odometer import OdometerReport, check_odometer
 from autocoach.models import Analysis, Document, Expense, MileageReading, Vehicle
 from autocoach.services import vehicles
@@ -23,10 +23,6 @@ from autocoach.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-SITUATION_FLAGS = (
-    "gage", "opposition", "saisie", "procedure_ve", "vei", "suspension", "vol", "perte",
-    "duplicata", "annulation",
-)
 
 
 def _facts_dict(session: Session, vehicle: Vehicle) -> dict:
@@ -38,6 +34,8 @@ def _facts_dict(session: Session, vehicle: Vehicle) -> dict:
             Document.vehicle_id == vehicle.id,
             Document.document_type == "histovec",
             Document.status == "processed",
+            # Only what the owner applied: a held or kept report proves nothing here.
+            Document.review_status == "applied",
         )
         .order_by(col(Document.uploaded_at))
     ).all()
@@ -69,7 +67,8 @@ def _facts_dict(session: Session, vehicle: Vehicle) -> dict:
         "gearbox": vehicle.gearbox,
         "fiscal_power": vehicle.fiscal_power,
         "power_kw": vehicle.power_kw,
-        "co2": vehicle.co2_g_km,
+        "co2": vehicle.co2,
+        "euro_class": vehicle.euro_class,
         "previous_owners": vehicle.previous_owners,
         "purchase_date": vehicle.purchase_date,
         "purchase_price": vehicle.purchase_price,

@@ -1,9 +1,11 @@
-"""The document pipeline: upload -> stored file -> text -> fields -> records.
+"""The document pipeline: upload -> stored file -> text -> fields -> review -> facts.
 
-Each step is one function; the state runs `process_document` in a background
-task so OCR never holds the page. What a document adds to the vehicle
-(readings, expenses) is tied to it by `document_id`, so reprocessing replaces
-its own effects and never touches anything else.
+Each step is one function; reading runs in the background so OCR never holds
+the page. Nothing read is applied before the owner reviews it
+(`document_review`, then `apply_document`); a document that seems to concern
+another car is held back. What a document adds to the vehicle (facts with
+their source, readings, expenses) is tied to it by `document_id`, so a re-read,
+a move or a delete removes its own effects and never touches anything else.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from sqlmodel import Session, col, delete, select
 
 from autocoach.data import load_reference, normalize_name
 from autocoach.db import read_session, utcnow, write_session
+from autocoach.domain import review
 from autocoach.domain.documents.classify import parse_document
-from autocoach.domain.vocabulary import DOCUMENT_TYPES, EXPENSE_CATEGORIES, FUEL_TYPES
-from autocoach.models import Document, Expense, MileageReading, Vehicle
+from autocoach.domain.facts import SITUATION_FLAGS
+from autocoach.domain.vehicle_schema import VEHICLE_FIELDS, consistency_errors
+from autocoach.domain.vocabulary import DOCUMENT_TYPES, EXPENSE_CATEGORIES
+from autocoach.models import Document, Expense, MileageReading, Vehicle, VehicleFact
 from autocoach.services import storage, vehicles
 from autocoach.services.text import UnreadableDocument, extract_text
 
@@ -29,32 +34,6 @@ MSG_UNKNOWN_TYPE = (
     "facture) puis relancez la lecture."
 )
 MSG_UNEXPECTED = "La lecture de ce document a échoué de façon inattendue. Réessayez."
-
-# Carte grise field -> vehicle column, for the prefill the owner confirms.
-CARTE_GRISE_TO_VEHICLE = {
-    "license_plate": "license_plate",
-    "brand": "brand",
-    "model": "model",
-    "vin": "vin",
-    "first_registration_date": "first_registration_date",
-    "fuel_type": "fuel_type",
-    "fiscal_power": "fiscal_power",
-    "power_kw": "power_kw",
-    "co2": "co2_g_km",
-}
-VEHICLE_FIELD_LABELS = {
-    "license_plate": "Plaque",
-    "brand": "Marque",
-    "model": "Modèle",
-    "vin": "Numéro VIN",
-    "first_registration_date": "Première immatriculation",
-    "fuel_type": "Énergie",
-    "fiscal_power": "Puissance fiscale (CV)",
-    "power_kw": "Puissance (kW)",
-    "co2_g_km": "CO₂ (g/km)",
-    "year": "Année",
-}
-
 
 def add_upload(scope: vehicles.OwnerScope, vehicle_id: int, filename: str, data: bytes) -> Document:
     """Store one uploaded file for the owner's vehicle, queued for reading.
@@ -144,16 +123,17 @@ def process_document(
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
         vehicle = session.get(Vehicle, document.vehicle_id)
+        # A re-read starts over: what the earlier reading applied goes.
         _remove_effects(session, document)
         document.document_type = parsed.document_type
-        if parsed.document_type == "carte_grise":
-            result["proposals"] = carte_grise_proposals(vehicle, result["fields"])
         document.extracted = result
         document.status, document.error_message = "processed", None
         document.processed_at = utcnow()
+        # Nothing is applied before the owner has seen it; another car's paper is held back.
+        check = review.check_document(parsed.fields, vehicle.license_plate, vehicle.vin)
+        document.review_status = "held" if check.reason else "to_review"
+        document.review_reason = check.reason
         session.add(document)
-        session.flush()
-        _apply_effects(session, vehicle, document, parsed.fields)
         return document
 
 
@@ -193,28 +173,19 @@ def _as_date(value) -> date | None:
 
 
 def _remove_effects(session: Session, document: Document) -> None:
-    """Undo what this document added (before a re-read, a failure or a delete)."""
+    """Undo what this document added (before a re-read, a failure, a move or a delete)."""
     session.exec(delete(Expense).where(col(Expense.document_id) == document.id))
     session.exec(delete(MileageReading).where(col(MileageReading.document_id) == document.id))
+    had_facts = session.exec(delete(VehicleFact).where(col(VehicleFact.document_id) == document.id))
     session.flush()
     vehicle = session.get(Vehicle, document.vehicle_id)
     if vehicle is not None:
-        _refresh_vehicle_mileage(session, vehicle)
+        if had_facts.rowcount:
+            vehicles.resolve_facts(session, vehicle)
+        vehicles.show_latest_reading(session, vehicle)
 
 
-def _refresh_vehicle_mileage(session: Session, vehicle: Vehicle) -> None:
-    latest = session.exec(
-        select(MileageReading)
-        .where(MileageReading.vehicle_id == vehicle.id)
-        .order_by(col(MileageReading.date).desc(), col(MileageReading.id).desc())
-    ).first()
-    if latest is not None and latest.km != vehicle.mileage:
-        vehicle.mileage = latest.km
-        vehicle.updated_at = utcnow()
-        session.add(vehicle)
-
-
-def _dominant_category(items: list[dict]) -> str:
+def dominant_category(items: list[dict]) -> str:
     totals: dict[str, float] = {}
     for item in items:
         category = item.get("category") if item.get("category") in EXPENSE_CATEGORIES else "autre"
@@ -225,86 +196,108 @@ def _dominant_category(items: list[dict]) -> str:
     return ranked[0][0] if ranked else "autre"
 
 
-def _apply_effects(session: Session, vehicle: Vehicle, document: Document, fields: dict) -> None:
-    if document.document_type == "facture":
-        invoice_date = _as_date(fields.get("date"))
-        total = fields.get("total_ttc") or fields.get("total_ht")
-        mileage = fields.get("mileage") if isinstance(fields.get("mileage"), int) else None
-        if invoice_date and isinstance(total, (int, float)) and total > 0:
-            items = [i for i in fields.get("items") or [] if isinstance(i, dict)]
-            labels = ", ".join(str(i.get("label", "")) for i in items[:4] if i.get("label"))
-            garage = fields.get("garage") or "Garage"
-            session.add(
-                Expense(
-                    vehicle_id=vehicle.id,
-                    document_id=document.id,
-                    date=invoice_date,
-                    mileage=mileage,
-                    category=_dominant_category(items),
-                    amount=round(float(total), 2),
-                    label=f"{garage} : {labels}"[:200] if labels else str(garage)[:200],
-                )
-            )
-        if invoice_date and mileage:
-            vehicles.add_reading(session, vehicle, mileage, invoice_date, "facture", document.id)
-    elif document.document_type == "histovec":
-        for inspection in fields.get("technical_inspections") or []:
-            when = _as_date(inspection.get("date"))
-            km = inspection.get("mileage")
-            if when and isinstance(km, int) and km > 0:
-                vehicles.add_reading(session, vehicle, km, when, "histovec", document.id)
-    session.flush()
-    _refresh_vehicle_mileage(session, vehicle)
-
-
-def _display(field: str, value) -> str:
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if value is None:
-        return "—"
-    if field == "fuel_type":
-        return FUEL_TYPES.get(str(value), str(value))
-    return str(value)
-
-
-def _catalogue_name(field: str, value, fields: dict):
-    """Carte grise text is upper case ("PEUGEOT", "GRAND C4 PICASSO"): use the
-    catalogue's spelling when it knows the make or model."""
+def catalogue_spelling(field: str, value):
+    """Carte grise text is upper case ("PEUGEOT", "GRAND C4 PICASSO"): the
+    catalogue's spelling when it knows the make or model (the model cut down
+    to the catalogue's name when the reading has trailing noise)."""
     reference = load_reference()
     if field == "brand":
         make = reference.find_make(str(value))
         return make.name if make else str(value).title()
-    if field == "model":
-        spec = reference.find_model(fields.get("brand"), str(value))
-        if spec is not None and normalize_name(spec.model) == normalize_name(str(value)):
-            return spec.model
-    return value
+    return None
 
 
-def carte_grise_proposals(vehicle: Vehicle, fields: dict) -> list[dict]:
-    """Fields of the carte grise that differ from the vehicle, for the owner to confirm."""
-    proposals = []
-    for source, target in CARTE_GRISE_TO_VEHICLE.items():
-        value = fields.get(source)
-        if value in (None, ""):
-            continue
-        if target == "first_registration_date":
-            value = _as_date(value)
-            if value is None:
-                continue
-        value = _catalogue_name(target, value, fields)
-        current = getattr(vehicle, target)
-        if current != value:
-            proposals.append(
-                {
-                    "field": target,
-                    "label": VEHICLE_FIELD_LABELS[target],
-                    "current": _display(target, current),
-                    "proposed": _display(target, value),
-                    "value": value.isoformat() if isinstance(value, date) else value,
-                }
-            )
+def _model_tidy(brand: str | None):
+    reference = load_reference()
+
+    def tidy(field: str, value):
+        if field == "brand":
+            return catalogue_spelling(field, value)
+        if field == "model":
+            spec = reference.find_model(brand, str(value))
+            if spec is None:
+                return None
+            if normalize_name(spec.model) == normalize_name(str(value)):
+                return spec.model
+            # "2008 P6 6": the catalogue's model starts the reading, noise follows.
+            if normalize_name(str(value)).startswith(normalize_name(spec.model)):
+                return spec.model
+        return None
+
+    return tidy
+
+
+@dataclass(frozen=True)
+class DocumentReview:
+    document: Document
+    proposals: list[review.Proposal]
+    # Situation, CT and history lines a Histovec report adds (read-only).
+    details: list[str]
+    # The owner's vehicle this document seems to concern, when it is another one.
+    other_vehicle_id: int | None
+    other_vehicle_label: str
+
+
+def _proposals(document: Document, vehicle: Vehicle, today: date) -> list[review.Proposal]:
+    extracted = document.extracted or {}
+    fields = extracted.get("fields") or {}
+    confidence = extracted.get("confidence") or {}
+    if document.document_type == "facture":
+        items = [i for i in fields.get("items") or [] if isinstance(i, dict)]
+        return review.expense_proposals(
+            fields, dominant_category(items), vehicle.first_registration_date, today,
+            confidence=confidence,
+        )
+    brand = fields.get("brand") or vehicle.brand
+    proposals = review.vehicle_proposals(
+        document.document_type or "", fields, vehicle_values(vehicle), today,
+        confidence=confidence, tidy=_model_tidy(catalogue_spelling("brand", brand)),
+    )
+    if document.review_status == "held":
+        # Applied anyway, another car's paper never overwrites this car's identity unasked.
+        proposals = [review.held_identity(p) for p in proposals]
     return proposals
+
+
+def _histovec_details(fields: dict) -> list[str]:
+    lines = []
+    active = [flag for flag, on in (fields.get("situation") or {}).items() if on]
+    labels = [SITUATION_FLAGS.get(flag, flag) for flag in active]
+    lines.append(
+        "Situation administrative : " + (", ".join(labels) if labels else "aucune opposition, aucun gage")
+    )
+    inspections = fields.get("technical_inspections") or []
+    if inspections:
+        lines.append(f"Contrôles techniques lus : {len(inspections)}")
+    claims = fields.get("claims") or []
+    if claims:
+        lines.append(f"Sinistres déclarés : {len(claims)}")
+    return lines
+
+
+def document_review(scope: vehicles.OwnerScope, document_id: int, today: date) -> DocumentReview:
+    """What the document proposes against the vehicle as it is now."""
+    with read_session() as session:
+        document = _owned_document(session, scope, document_id)
+        vehicle = session.get(Vehicle, document.vehicle_id)
+        fields = (document.extracted or {}).get("fields") or {}
+        other_id, other_label = None, ""
+        if document.review_status == "held":
+            check = review.check_document(fields, vehicle.license_plate, vehicle.vin)
+            other = vehicles.find_vehicle_by_identity(session, scope, check.plate, check.vin)
+            if other is not None and other.id != vehicle.id:
+                other_id = other.id
+                other_label = f"{other.brand} {other.model} ({other.license_plate or other.vin})"
+        details = _histovec_details(fields) if document.document_type == "histovec" else []
+        return DocumentReview(document, _proposals(document, vehicle, today), details, other_id, other_label)
+
+
+class ReviewErrors(ValueError):
+    """Field -> French message: what the owner accepted cannot be applied as is."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -312,27 +305,125 @@ class AppliedChanges:
     labels: list[str]
 
 
-def apply_carte_grise(scope: vehicles.OwnerScope, document_id: int, accepted: list[str]) -> AppliedChanges:
-    """Copy the confirmed carte grise fields onto the vehicle."""
+def _document_date(document: Document) -> date:
+    fields = (document.extracted or {}).get("fields") or {}
+    for key in ("certificate_date", "report_date", "date"):
+        found = _as_date(fields.get(key))
+        if found:
+            return found
+    return (document.processed_at or document.uploaded_at).date()
+
+
+def apply_document(
+    scope: vehicles.OwnerScope,
+    document_id: int,
+    accepted: dict[str, str],
+    today: date,
+    *,
+    force: bool = False,
+) -> AppliedChanges:
+    """Apply what the owner accepted (field -> the text left in its input).
+
+    A held document (another car's, it seems) is applied only with `force`.
+    The vehicle that results must pass the same cross-field rules as the form;
+    otherwise nothing is written and ReviewErrors says why.
+    """
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
+        if document.status != "processed":
+            raise ReviewErrors({"document": "Ce document n'a pas encore été lu."})
+        if document.review_status == "held" and not force:
+            raise ReviewErrors({"document": document.review_reason or "Document mis de côté."})
         vehicle = session.get(Vehicle, document.vehicle_id)
-        proposals = (document.extracted or {}).get("proposals") or []
-        applied = []
-        for proposal in proposals:
-            if proposal["field"] not in accepted:
-                continue
-            value = proposal["value"]
-            if proposal["field"] == "first_registration_date":
-                value = date.fromisoformat(value)
-                vehicle.year = value.year
-            setattr(vehicle, proposal["field"], value)
-            applied.append(proposal["label"])
-        vehicle.updated_at = utcnow()
-        session.add(vehicle)
-        extracted = dict(document.extracted or {})
-        extracted["proposals"] = []
-        extracted["applied"] = applied
-        document.extracted = extracted
+        proposals = _proposals(document, vehicle, today)
+        decision = review.decide(proposals, accepted, today, vehicle.first_registration_date)
+        errors = dict(decision.errors)
+        merged = vehicle_values(vehicle) | decision.vehicle
+        for name, message in consistency_errors(merged, today).items():
+            if name in decision.vehicle or name in ("year", "first_registration_date", "purchase_date"):
+                errors.setdefault(name, message)
+        if errors:
+            raise ReviewErrors(errors)
+        _remove_effects(session, document)
+        source_date = _document_date(document)
+        source = document.document_type or "proprietaire"
+        if decision.vehicle:
+            vehicles.record_facts(
+                session, vehicle, decision.vehicle, source, document_id=document.id,
+                source_date=source_date,
+                corrected={
+                    p.field for p in proposals
+                    if p.field in decision.vehicle and accepted.get(p.field, p.value) != p.value
+                },
+            )
+        fields = (document.extracted or {}).get("fields") or {}
+        if decision.expense is not None:
+            _add_expense(session, vehicle, document, decision.expense, fields)
+        if document.document_type == "histovec":
+            for inspection in fields.get("technical_inspections") or []:
+                when = _as_date(inspection.get("date"))
+                km = inspection.get("mileage")
+                if when and isinstance(km, int) and km > 0 and when <= today:
+                    vehicles.add_reading(session, vehicle, km, when, "histovec", document.id)
+        document.review_status, document.review_reason = "applied", None
         session.add(document)
-        return AppliedChanges(applied)
+        session.flush()
+        vehicles.show_latest_reading(session, vehicle)
+        labels = [p.label for p in proposals if p.field in accepted]
+        return AppliedChanges(labels)
+
+
+def _add_expense(session: Session, vehicle: Vehicle, document: Document, expense: dict, fields: dict) -> None:
+    items = [i for i in fields.get("items") or [] if isinstance(i, dict)]
+    labels = ", ".join(str(i.get("label", "")) for i in items[:4] if i.get("label"))
+    garage = expense.get("garage") or "Garage"
+    session.add(
+        Expense(
+            vehicle_id=vehicle.id,
+            document_id=document.id,
+            date=expense["date"],
+            mileage=expense.get("mileage"),
+            category=expense["category"],
+            amount=round(float(expense["amount"]), 2),
+            label=(f"{garage} : {labels}" if labels else str(garage))[:200],
+        )
+    )
+    if expense.get("mileage"):
+        vehicles.add_reading(session, vehicle, expense["mileage"], expense["date"], "facture", document.id)
+
+
+def keep_document(scope: vehicles.OwnerScope, document_id: int) -> None:
+    """Keep the document on file without applying anything from it."""
+    with write_session() as session:
+        document = _owned_document(session, scope, document_id)
+        _remove_effects(session, document)
+        document.review_status = "kept"
+        session.add(document)
+
+
+def move_document(scope: vehicles.OwnerScope, document_id: int, vehicle_id: int) -> str:
+    """Move a document to another of the owner's vehicles, to be reviewed there."""
+    with write_session() as session:
+        document = _owned_document(session, scope, document_id)
+        target = vehicles.owned_vehicle(session, scope, vehicle_id)
+        _remove_effects(session, document)
+        document.vehicle_id = target.id
+        fields = (document.extracted or {}).get("fields") or {}
+        check = review.check_document(fields, target.license_plate, target.vin)
+        document.review_status = "held" if check.reason else "to_review"
+        document.review_reason = check.reason
+        session.add(document)
+        return f"{target.brand} {target.model}"
+
+
+def vehicle_values(vehicle: Vehicle) -> dict:
+    return {spec.name: getattr(vehicle, spec.name) for spec in VEHICLE_FIELDS}
+
+
+def apply_as_proposed(
+    scope: vehicles.OwnerScope, document_id: int, today: date, *, force: bool = False
+) -> AppliedChanges:
+    """Accept every pre-ticked proposal as read (what `ingest` does, and a one-click apply)."""
+    found = document_review(scope, document_id, today)
+    accepted = {p.field: p.value for p in found.proposals if p.accept}
+    return apply_document(scope, document_id, accepted, today, force=force)

@@ -7,14 +7,19 @@ exactly like an id that does not exist (`NotFound`), so nothing leaks.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select
 
 from autocoach.db import read_session, utcnow, write_session
+from autocoach.domain import review
+from autocoach.domain.provenance import FieldProvenance, SourcedValue, resolve
 from autocoach.domain.vehicle_form import VehicleInput
-from autocoach.models import Analysis, Document, Expense, MileageReading, Vehicle
+from autocoach.domain.vehicle_schema import FIELDS_BY_NAME
+from autocoach.models import Analysis, Document, Expense, MileageReading, Vehicle, VehicleFact
 from autocoach.services import storage
 
 
@@ -187,23 +192,138 @@ def add_reading(
             MileageReading(vehicle_id=vehicle.id, date=on, km=km, source=source, document_id=document_id)
         )
     session.flush()
-    # The vehicle shows its latest reading (by date, then by entry order).
-    latest = session.exec(
-        select(MileageReading)
-        .where(MileageReading.vehicle_id == vehicle.id)
-        .order_by(col(MileageReading.date).desc(), col(MileageReading.id).desc())
-    ).first()
-    vehicle.mileage = latest.km if latest else km
+    show_latest_reading(session, vehicle)
+
+
+# --- facts and their sources -------------------------------------------------------
+
+
+def _fact_claims(session: Session, vehicle_id: int) -> list[SourcedValue]:
+    rows = session.exec(
+        select(VehicleFact).where(VehicleFact.vehicle_id == vehicle_id).order_by(col(VehicleFact.id))
+    ).all()
+    return [
+        SourcedValue(
+            field=row.field,
+            value=_from_json(row.field, row.value),
+            source=row.source,
+            document_id=row.document_id,
+            source_date=row.source_date,
+            corrected=row.corrected,
+            sequence=row.id or 0,
+        )
+        for row in rows
+    ]
+
+
+def _to_json(value) -> str:
+    return json.dumps(value.isoformat() if isinstance(value, date) else value, ensure_ascii=False)
+
+
+def _from_json(field: str, text: str):
+    value = json.loads(text)
+    spec = FIELDS_BY_NAME.get(field)
+    if spec is not None and spec.kind == "date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def resolve_facts(session: Session, vehicle: Vehicle) -> None:
+    """Set each vehicle column to the value its sources' precedence gives."""
+    for name, provenance in resolve(_fact_claims(session, vehicle.id)).items():
+        if name == "mileage" or name not in FIELDS_BY_NAME:
+            continue
+        value = provenance.used.value
+        if FIELDS_BY_NAME[name].required and value is None:
+            continue
+        setattr(vehicle, name, value)
+    if vehicle.first_registration_date and abs(vehicle.first_registration_date.year - vehicle.year) > 1:
+        vehicle.year = vehicle.first_registration_date.year
     vehicle.updated_at = utcnow()
     session.add(vehicle)
 
 
-def create_vehicle(scope: OwnerScope, data: VehicleInput, today: date) -> Vehicle:
+def record_facts(
+    session: Session,
+    vehicle: Vehicle,
+    values: dict,
+    source: str,
+    *,
+    document_id: int | None = None,
+    source_date: date | None = None,
+    corrected: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Remember what `source` says of each field, then let precedence decide."""
+    for name, value in values.items():
+        if name == "mileage" or name not in FIELDS_BY_NAME:
+            continue
+        # One value per field and source document: a newer one replaces it.
+        session.exec(
+            delete(VehicleFact).where(
+                VehicleFact.vehicle_id == vehicle.id,
+                VehicleFact.field == name,
+                VehicleFact.source == source,
+                VehicleFact.document_id == document_id
+                if document_id is not None
+                else col(VehicleFact.document_id).is_(None),
+            )
+        )
+        session.add(
+            VehicleFact(
+                vehicle_id=vehicle.id,
+                field=name,
+                source=source,
+                document_id=document_id,
+                source_date=source_date,
+                value=_to_json(value),
+                corrected=name in corrected,
+            )
+        )
+    session.flush()
+    resolve_facts(session, vehicle)
+
+
+def vehicle_provenance(scope: OwnerScope, vehicle_id: int) -> dict[str, FieldProvenance]:
+    """Where each of the vehicle's values comes from (fields never sourced are absent)."""
+    with read_session() as session:
+        owned_vehicle(session, scope, vehicle_id)
+        return resolve(_fact_claims(session, vehicle_id))
+
+
+def find_vehicle_by_identity(
+    session: Session, scope: OwnerScope, plate: str | None, vin: str | None
+) -> Vehicle | None:
+    """The owner's vehicle with this plate or VIN, if any."""
+    if not plate and not vin:
+        return None
+    conditions = []
+    if plate:
+        conditions.append(Vehicle.license_plate == plate)
+    if vin:
+        conditions.append(Vehicle.vin == vin)
+    return session.exec(
+        select(Vehicle).where(Vehicle.user_id == scope.user_id, or_(*conditions))
+    ).first()
+
+
+def create_vehicle(
+    scope: OwnerScope, data: VehicleInput, today: date, provider_fields: dict | None = None
+) -> Vehicle:
+    """A new vehicle; values the plate provider gave and the owner kept are sourced to it."""
+    provider_fields = provider_fields or {}
     with write_session() as session:
         vehicle = Vehicle(user_id=scope.user_id, **data.as_dict())
         session.add(vehicle)
         session.flush()
-        add_reading(session, vehicle, data.mileage, today, "owner")
+        values = {k: v for k, v in data.as_dict().items() if v is not None}
+        from_provider = {
+            k: v for k, v in values.items() if review.as_input_text(v) == provider_fields.get(k)
+        }
+        typed = {k: v for k, v in values.items() if k not in from_provider}
+        record_facts(session, vehicle, typed, "proprietaire", source_date=today)
+        if from_provider:
+            record_facts(session, vehicle, from_provider, "fournisseur_plaque", source_date=today)
+        add_reading(session, vehicle, data.mileage, today, "proprietaire")
         return vehicle
 
 
@@ -221,14 +341,21 @@ def update_vehicle(
         mileage_changed = data.mileage != vehicle.mileage
         if mileage_changed and not confirm_correction:
             _check_reading(session, vehicle.id, data.mileage, today)
-        for name, value in data.as_dict().items():
-            if name != "mileage":
-                setattr(vehicle, name, value)
-        vehicle.updated_at = utcnow()
-        session.add(vehicle)
+        used = resolve(_fact_claims(session, vehicle.id))
+        changed = {
+            name: value
+            for name, value in data.as_dict().items()
+            if name != "mileage" and value != getattr(vehicle, name)
+        }
+        # Changing a value a paper gave is an explicit correction: it wins and stays marked.
+        corrected = {
+            name for name in changed if name in used and used[name].used.source != "proprietaire"
+        }
+        record_facts(session, vehicle, changed, "proprietaire", source_date=today, corrected=corrected)
         if mileage_changed:
             add_reading(
-                session, vehicle, data.mileage, today, "correction" if confirm_correction else "owner"
+                session, vehicle, data.mileage, today,
+                "correction" if confirm_correction else "proprietaire",
             )
         return vehicle
 
@@ -245,8 +372,86 @@ def record_mileage(
         vehicle = owned_vehicle(session, scope, vehicle_id)
         if not confirm_correction:
             _check_reading(session, vehicle.id, km, on)
-        add_reading(session, vehicle, km, on, "correction" if confirm_correction else "owner")
+        add_reading(session, vehicle, km, on, "correction" if confirm_correction else "proprietaire")
         return vehicle
+
+
+def delete_reading(scope: OwnerScope, reading_id: int) -> MileageReading:
+    """Remove one odometer reading (a typo); the vehicle shows its latest remaining one.
+
+    Returns the removed row so that the page can offer to put it back.
+    """
+    with write_session() as session:
+        reading = session.exec(
+            select(MileageReading)
+            .join(Vehicle, Vehicle.id == MileageReading.vehicle_id)
+            .where(MileageReading.id == reading_id, Vehicle.user_id == scope.user_id)
+        ).first()
+        if reading is None:
+            raise NotFound("Ce relevé est introuvable.")
+        vehicle = session.get(Vehicle, reading.vehicle_id)
+        session.delete(reading)
+        session.flush()
+        show_latest_reading(session, vehicle)
+        session.expunge(reading)
+        return reading
+
+
+def _owned_expense(session: Session, scope: OwnerScope, expense_id: int) -> Expense:
+    expense = session.exec(
+        select(Expense)
+        .join(Vehicle, Vehicle.id == Expense.vehicle_id)
+        .where(Expense.id == expense_id, Vehicle.user_id == scope.user_id)
+    ).first()
+    if expense is None:
+        raise NotFound("Cette dépense est introuvable.")
+    return expense
+
+
+def update_expense(scope: OwnerScope, expense_id: int, values: dict) -> Expense:
+    """Correct an expense (date, garage label, km, amount, category); its reading follows."""
+    with write_session() as session:
+        expense = _owned_expense(session, scope, expense_id)
+        vehicle = session.get(Vehicle, expense.vehicle_id)
+        for name in ("date", "mileage", "amount", "category", "label"):
+            if name in values:
+                setattr(expense, name, values[name])
+        session.add(expense)
+        if expense.document_id is not None:
+            # The invoice's reading follows the corrected date and km.
+            session.exec(
+                delete(MileageReading).where(
+                    MileageReading.document_id == expense.document_id,
+                    MileageReading.source == "facture",
+                )
+            )
+            session.flush()
+            if expense.mileage:
+                add_reading(session, vehicle, expense.mileage, expense.date, "facture", expense.document_id)
+        session.flush()
+        show_latest_reading(session, vehicle)
+        return expense
+
+
+def delete_expense(scope: OwnerScope, expense_id: int) -> str:
+    with write_session() as session:
+        expense = _owned_expense(session, scope, expense_id)
+        label = expense.label
+        session.delete(expense)
+        return label
+
+
+def show_latest_reading(session: Session, vehicle: Vehicle) -> None:
+    """The vehicle shows its latest reading (by date, then by entry order)."""
+    latest = session.exec(
+        select(MileageReading)
+        .where(MileageReading.vehicle_id == vehicle.id)
+        .order_by(col(MileageReading.date).desc(), col(MileageReading.id).desc())
+    ).first()
+    if latest is not None and latest.km != vehicle.mileage:
+        vehicle.mileage = latest.km
+        vehicle.updated_at = utcnow()
+        session.add(vehicle)
 
 
 def delete_vehicle(scope: OwnerScope, vehicle_id: int) -> str:
@@ -259,7 +464,7 @@ def delete_vehicle(scope: OwnerScope, vehicle_id: int) -> str:
         )
         # Explicit deletes as well as ON DELETE CASCADE: correct even on a
         # connection where foreign keys were left off.
-        for model in (Expense, MileageReading, Analysis, Document):
+        for model in (VehicleFact, Expense, MileageReading, Analysis, Document):
             session.exec(delete(model).where(model.vehicle_id == vehicle.id))
         session.delete(vehicle)
     # Files go once the rows are gone: a crash in between leaves orphan files,

@@ -21,7 +21,9 @@ from autocoach.pages.vehicle import edit_vehicle_page, new_vehicle_page, vehicle
 from autocoach.state.analysis import AnalysisState
 from autocoach.state.auth import LoginState, SessionState, VerifyState
 from autocoach.state.documents import DocumentsState
-from autocoach.state.garage import GarageState, VehicleFormState, VehicleState
+from autocoach.state.garage import GarageState
+from autocoach.state.vehicle import VehicleState
+from autocoach.state.vehicle_form import VehicleFormState
 from autocoach.state.resale import ResaleState
 from autocoach.web import backend_transformers
 

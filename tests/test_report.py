@@ -218,9 +218,10 @@ def test_long_names_and_many_expenses_paginate():
     long_label = "Remplacement du kit de distribution, de la pompe à eau et du galet tendeur " * 3
     payload = {
         **REALISTIC,
-        "brand": "Constructeur automobile au nom particulièrement long et détaillé",
-        "model": "Modèle d'exception " * 8,
-        "version": "Édition spéciale « Grand Tourisme » avec de très nombreuses options " * 2,
+        # As long as the vehicle schema allows (60, 80 and 120 characters).
+        "brand": ("Constructeur automobile au nom particulièrement long et détaillé")[:60],
+        "model": ("Modèle d'exception " * 8)[:80],
+        "version": ("Édition spéciale « Grand Tourisme » avec de très nombreuses options " * 2)[:120],
         "license_plate": "AB-123-CD",
         "expenses": [
             {

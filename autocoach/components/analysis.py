@@ -6,10 +6,11 @@ from typing import Any
 
 import reflex as rx
 
+from autocoach import routes
 from autocoach.components.tables import compact_table
-from autocoach.state.analysis import (
+from autocoach.state.analysis import AnalysisState
+from autocoach.views.analysis import (
     AlertView,
-    AnalysisState,
     ComparisonView,
     CostView,
     FactorView,
@@ -345,7 +346,30 @@ def analysis_dashboard() -> rx.Component:
         ),
         rx.cond(
             AnalysisState.analysis_error != "",
-            rx.callout(AnalysisState.analysis_error, icon="triangle-alert", color_scheme="red", role="alert"),
+            rx.callout.root(
+                rx.callout.icon(rx.icon("triangle-alert")),
+                rx.vstack(
+                    rx.callout.text(AnalysisState.analysis_error),
+                    rx.hstack(
+                        rx.link(
+                            rx.button(rx.icon("pencil", size=14), "Corriger la fiche", size="2"),
+                            href=routes.edit_vehicle_url(AnalysisState.page_id),
+                            id="fix-vehicle",
+                        ),
+                        rx.button(
+                            rx.icon("rotate-cw", size=14), "Réessayer", size="2", variant="soft",
+                            on_click=AnalysisState.run_analysis,
+                        ),
+                        spacing="2",
+                        wrap="wrap",
+                    ),
+                    spacing="2",
+                ),
+                color_scheme="red",
+                role="alert",
+                id="analysis-error",
+                width="100%",
+            ),
             rx.card(
                 rx.vstack(
                     rx.hstack(rx.spinner(size="3"), rx.text("Analyse en cours…", weight="medium"), align="center", spacing="3"),

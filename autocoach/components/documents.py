@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from autocoach.components.forms import SELECT_STYLE
-from autocoach.domain.vocabulary import DOCUMENT_TYPES
-from autocoach.state.documents import UPLOAD_ID, DocumentsState, DocumentView, Proposal
+from autocoach.domain.vocabulary import DOCUMENT_TYPES, EXPENSE_CATEGORIES, FUEL_TYPES
+from autocoach.state.documents import UPLOAD_ID, DocumentsState
+from autocoach.views.documents import DocumentView, ProposalView
 
 ACCEPT = {
     "application/pdf": [".pdf"],
@@ -27,51 +28,108 @@ def _status_badge(item: DocumentView) -> rx.Component:
     )
 
 
-def _proposal_row(proposal: Proposal) -> rx.Component:
-    return rx.el.label(
-        rx.hstack(
-            rx.el.input(type="checkbox", name=proposal.field, default_checked=True),
-            rx.text(rx.text.strong(proposal.label), " : ", proposal.current, " → ", rx.text.strong(proposal.proposed), size="2"),
-            align="center",
-            spacing="2",
-        ),
+def _proposal_input(item: DocumentView, proposal: ProposalView) -> rx.Component:
+    input_id = f"value-{item.id}-{proposal.field}"
+    common = {
+        "id": input_id,
+        "name": "value:" + proposal.field,
+        "aria_label": proposal.label + " : valeur à appliquer",
+    }
+    return rx.match(
+        proposal.input,
+        ("fuel", rx.el.select(
+            *[rx.el.option(label, value=value) for value, label in FUEL_TYPES.items()],
+            default_value=proposal.value, style=SELECT_STYLE, **common,
+        )),
+        ("category", rx.el.select(
+            *[rx.el.option(label, value=value) for value, label in EXPENSE_CATEGORIES.items()],
+            default_value=proposal.value, style=SELECT_STYLE, **common,
+        )),
+        ("date", rx.input(type="date", default_value=proposal.value, width="100%", **common)),
+        rx.input(default_value=proposal.value, width="100%", **common),
     )
 
 
-def _proposals(item: DocumentView) -> rx.Component:
+def _proposal_row(item: DocumentView, proposal: ProposalView) -> rx.Component:
+    """One value read: ticked to apply it, editable before it is applied."""
+    check_id = f"accept-{item.id}-{proposal.field}"
+    return rx.box(
+        rx.hstack(
+            rx.el.input(
+                type="checkbox", id=check_id, name="accept:" + proposal.field,
+                default_checked=proposal.accept,
+            ),
+            rx.el.label(rx.text(proposal.label, weight="medium", size="2"), html_for=check_id),
+            rx.text("actuellement : ", proposal.current, size="1", color_scheme="gray"),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+        ),
+        _proposal_input(item, proposal),
+        rx.cond(proposal.note != "", rx.text(proposal.note, size="1", color_scheme="amber", class_name="proposal-note")),
+        rx.cond(proposal.error != "", rx.text(proposal.error, size="1", color_scheme="red", role="alert")),
+        class_name="proposal",
+        custom_attrs={"data-field": proposal.field},
+        width="100%",
+    )
+
+
+def _review(item: DocumentView) -> rx.Component:
+    """Read, not yet applied: the owner checks each value, edits it, applies."""
+    held = item.review_status == "held"
     return rx.cond(
-        item.proposals.length() > 0,
+        (item.review_status == "to_review") | held,
         rx.callout.root(
-            rx.callout.icon(rx.icon("file-pen-line")),
+            rx.callout.icon(rx.icon(rx.cond(held, "triangle-alert", "file-pen-line"))),
             rx.vstack(
-                rx.text("La carte grise diffère de la fiche. Cochez ce qu'il faut reprendre :", size="2", weight="medium"),
+                rx.cond(
+                    held,
+                    rx.text(item.review_reason, size="2", weight="bold", class_name="review-reason"),
+                    rx.text("Vérifiez ce que nous avons lu, corrigez si besoin, puis appliquez :", size="2", weight="medium"),
+                ),
+                rx.foreach(item.details, lambda line: rx.text(line, size="1")),
                 rx.form(
                     rx.vstack(
                         # The id travels in the form: a lambda over `item` would
                         # not survive Reflex's compiled submit handler.
                         rx.el.input(type="hidden", name="document_id", value=item.id),
-                        rx.foreach(item.proposals, _proposal_row),
+                        rx.cond(held, rx.el.input(type="hidden", name="force", value="1")),
+                        rx.foreach(item.proposals, lambda p: _proposal_row(item, p)),
                         rx.hstack(
-                            rx.button("Appliquer à la fiche", type="submit", size="1", class_name="apply-proposals"),
                             rx.button(
-                                "Ignorer",
-                                type="button",
-                                size="1",
-                                variant="soft",
-                                color_scheme="gray",
-                                on_click=DocumentsState.dismiss_proposals(item.id),
+                                rx.cond(held, "Appliquer quand même", "Appliquer à la fiche"),
+                                type="submit", size="2", class_name="apply-review",
+                            ),
+                            rx.button(
+                                "Garder sans appliquer", type="button", size="2", variant="soft",
+                                color_scheme="gray", on_click=DocumentsState.keep_document(item.id),
+                                class_name="keep-document",
+                            ),
+                            rx.cond(
+                                item.other_vehicle_id != 0,
+                                rx.button(
+                                    "Déplacer vers ", item.other_vehicle_label, type="button", size="2",
+                                    variant="soft", class_name="move-document",
+                                    on_click=DocumentsState.move_document(item.id, item.other_vehicle_id),
+                                ),
                             ),
                             spacing="2",
+                            wrap="wrap",
                         ),
-                        spacing="2",
+                        spacing="3",
+                        width="100%",
                     ),
-                    on_submit=DocumentsState.apply_proposals,
+                    on_submit=DocumentsState.apply_review,
                     reset_on_submit=False,
+                    width="100%",
                 ),
                 spacing="2",
+                width="100%",
             ),
-            color_scheme="blue",
+            color_scheme=rx.cond(held, "amber", "blue"),
             width="100%",
+            margin_top="0.5rem",
+            class_name="document-review",
         ),
     )
 
@@ -157,12 +215,15 @@ def _document_row(item: DocumentView) -> rx.Component:
                 margin_top="0.5rem",
             ),
         ),
-        rx.cond(item.applied != "", rx.text("Repris dans la fiche : ", item.applied, size="1", color_scheme="green")),
+        rx.cond(
+            (item.review_status == "applied") | (item.review_status == "kept"),
+            rx.text(item.review_label, size="1", color_scheme=rx.cond(item.review_status == "applied", "green", "gray"), class_name="review-status"),
+        ),
         rx.cond(
             item.warnings.length() > 0,
             rx.vstack(rx.foreach(item.warnings, lambda w: rx.text("• ", w, size="1", color_scheme="amber")), spacing="0", margin_top="0.25rem"),
         ),
-        _proposals(item),
+        _review(item),
         padding="0.75rem",
         border=f"1px solid {rx.color('gray', 5)}",
         border_radius="12px",

@@ -77,6 +77,18 @@ class DocumentCheck:
 
 
 @dataclass(frozen=True)
+class DocumentReview:
+    """What the owner reviews for one document."""
+
+    proposals: list[Proposal]
+    # Situation, CT and history lines a Histovec report adds (read-only).
+    details: list[str]
+    # The owner's vehicle this document seems to concern, when it is another one.
+    other_vehicle_id: int | None = None
+    other_vehicle_label: str = ""
+
+
+@dataclass(frozen=True)
 class Decision:
     """Typed values the owner accepted, or the errors that stop them."""
 

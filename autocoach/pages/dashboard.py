@@ -7,7 +7,8 @@ import reflex as rx
 from autocoach import routes
 from autocoach.components.account import account_menu
 from autocoach.components.layout import icon_tile, page_frame
-from autocoach.state.garage import GarageState, VehicleCard
+from autocoach.state.garage import GarageState
+from autocoach.views.vehicle import VehicleCard
 
 
 

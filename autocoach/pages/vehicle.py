@@ -12,11 +12,13 @@ from autocoach.components.resale import sell_tab
 from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
 from autocoach.components.form_draft import form_draft
 from autocoach.components.layout import page_frame
-from autocoach.components.tables import compact_table
 from autocoach.data import load_reference
-from autocoach.domain.vocabulary import FUEL_TYPES, GEARBOXES
+from autocoach.domain.vocabulary import EXPENSE_CATEGORIES, FUEL_TYPES, GEARBOXES
 from autocoach.pages.dashboard import plate_badge
-from autocoach.state.garage import ExpenseLine, LabelledValue, VehicleFormState, VehicleState
+from autocoach.state.records import RecordsState
+from autocoach.state.vehicle import VehicleState
+from autocoach.state.vehicle_form import VehicleFormState
+from autocoach.views.vehicle import DetailView, ExpenseView, ReadingView
 
 
 def _back_link(text: str, href: str) -> rx.Component:
@@ -185,6 +187,9 @@ def _vehicle_form() -> rx.Component:
                     select_field("fuel_type", "Énergie", FUEL_TYPES, errors, values["fuel_type"], empty_label="Choisir…", required=True),
                     select_field("gearbox", "Boîte de vitesses", GEARBOXES, errors, values["gearbox"], empty_label="Non précisée"),
                     text_field("fiscal_power", "Puissance fiscale (CV)", errors, values["fiscal_power"], input_mode="numeric", hint="Case P.6 de la carte grise."),
+                    text_field("power_kw", "Puissance (kW)", errors, values["power_kw"], input_mode="numeric", hint="Case P.2 de la carte grise."),
+                    text_field("co2", "CO₂ (g/km)", errors, values["co2"], input_mode="numeric", hint="Case V.7 de la carte grise."),
+                    text_field("euro_class", "Norme Euro", errors, values["euro_class"], placeholder="EURO6", hint="Case V.9 de la carte grise."),
                     text_field("vin", "Numéro VIN", errors, values["vin"], hint="Case E de la carte grise, 17 caractères."),
                     text_field("color", "Couleur", errors, values["color"], placeholder="Gris platinium"),
                 ),
@@ -255,7 +260,7 @@ def edit_vehicle_page() -> rx.Component:
             VehicleFormState.not_found,
             _not_found(),
             rx.vstack(
-                _back_link("Retour au véhicule", f"/vehicles/{VehicleFormState.editing_page_id}"),
+                _back_link("Retour au véhicule", routes.vehicle_url(VehicleFormState.editing_page_id)),
                 rx.heading("Modifier la voiture", as_="h1", size="7"),
                 _vehicle_form(),
                 spacing="4",
@@ -270,10 +275,62 @@ def edit_vehicle_page() -> rx.Component:
 # --- vehicle page ---------------------------------------------------------------
 
 
-def _detail_row(item: LabelledValue) -> rx.Component:
+def _detail_row(item: DetailView) -> rx.Component:
+    """A value of the car, with where it comes from and what other papers say."""
     return rx.data_list.item(
         rx.data_list.label(item.label),
-        rx.data_list.value(item.value),
+        rx.data_list.value(
+            rx.vstack(
+                rx.text(item.value),
+                rx.cond(item.source != "", rx.text(item.source, size="1", color_scheme="gray", class_name="fact-source")),
+                rx.cond(item.others != "", rx.text(item.others, size="1", color_scheme="amber", class_name="fact-others")),
+                spacing="0",
+            ),
+        ),
+        custom_attrs={"data-field": item.field},
+    )
+
+
+def _removed_notice() -> rx.Component:
+    """Undo for the reading or expense just removed."""
+    return rx.cond(
+        RecordsState.removed_label != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("undo-2")),
+            rx.hstack(
+                rx.callout.text(RecordsState.removed_label),
+                rx.button("Annuler", size="1", variant="soft", on_click=RecordsState.undo_removal, id="undo-removal"),
+                rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", aria_label="Fermer", on_click=RecordsState.dismiss_removal),
+                align="center",
+                spacing="2",
+                wrap="wrap",
+            ),
+            color_scheme="gray",
+            size="1",
+            width="100%",
+        ),
+    )
+
+
+def _reading_row(item: ReadingView) -> rx.Component:
+    return rx.hstack(
+        rx.text(item.date, size="2", min_width="6.5em"),
+        rx.text(item.km, size="2", weight="medium"),
+        rx.text(item.source, size="1", color_scheme="gray"),
+        rx.spacer(),
+        rx.icon_button(
+            rx.icon("trash-2", size=14),
+            size="1",
+            variant="ghost",
+            color_scheme="red",
+            aria_label="Supprimer le relevé du " + item.date,
+            on_click=RecordsState.delete_reading(item.id),
+            class_name="delete-reading",
+        ),
+        align="center",
+        spacing="3",
+        width="100%",
+        class_name="reading-row",
     )
 
 
@@ -317,13 +374,13 @@ def _mileage_card() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                on_submit=VehicleState.submit_mileage,
+                on_submit=RecordsState.submit_mileage,
                 reset_on_submit=False,
                 no_validate=True,
                 key=VehicleState.mileage,
             ),
             rx.heading("Historique des relevés", as_="h3", size="2", color_scheme="gray"),
-            rx.data_list.root(rx.foreach(VehicleState.readings, _detail_row), id="mileage-history", size="2"),
+            rx.vstack(rx.foreach(VehicleState.readings, _reading_row), id="mileage-history", spacing="1", width="100%"),
             spacing="3",
             width="100%",
         ),
@@ -331,12 +388,70 @@ def _mileage_card() -> rx.Component:
     )
 
 
-def _expense_row(item: ExpenseLine) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(item.date),
-        rx.table.cell(rx.text(item.label, size="2"), rx.text(item.category, size="1", color_scheme="gray")),
-        rx.table.cell(item.mileage),
-        rx.table.cell(rx.text(item.amount, weight="medium"), text_align="right"),
+def _expense_form(item: ExpenseView) -> rx.Component:
+    """Correct an expense read from an invoice (or typed): every field editable."""
+    errors = RecordsState.expense_errors
+    return rx.form(
+        rx.vstack(
+            rx.el.input(type="hidden", name="expense_id", value=item.id),
+            rx.grid(
+                text_field("date", "Date", errors, item.date_input, type_="date"),
+                text_field("label", "Garage et intervention", errors, item.label_input),
+                text_field("mileage", "Kilométrage (km)", errors, item.mileage_input, input_mode="numeric"),
+                text_field("amount", "Montant TTC (€)", errors, item.amount_input, input_mode="decimal"),
+                select_field("category", "Catégorie", EXPENSE_CATEGORIES, errors, item.category_input),
+                columns=rx.breakpoints(initial="1", sm="2"),
+                gap="0.75rem",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.button("Enregistrer", type="submit", size="2", id="save-expense"),
+                rx.button("Annuler", type="button", size="2", variant="soft", color_scheme="gray", on_click=RecordsState.cancel_expense_edit),
+                spacing="2",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=RecordsState.save_expense,
+        reset_on_submit=False,
+        no_validate=True,
+        width="100%",
+    )
+
+
+def _expense_row(item: ExpenseView) -> rx.Component:
+    return rx.box(
+        rx.cond(
+            RecordsState.editing_expense == item.id,
+            _expense_form(item),
+            rx.hstack(
+                rx.vstack(
+                    rx.text(item.label, size="2", weight="medium"),
+                    rx.text(item.date, " · ", item.category, " · ", item.mileage, size="1", color_scheme="gray"),
+                    spacing="0",
+                    min_width="0",
+                    flex="1",
+                ),
+                rx.text(item.amount, weight="medium", white_space="nowrap"),
+                rx.icon_button(
+                    rx.icon("pencil", size=14), size="1", variant="ghost",
+                    aria_label="Corriger la dépense du " + item.date,
+                    on_click=RecordsState.edit_expense(item.id), class_name="edit-expense",
+                ),
+                rx.icon_button(
+                    rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
+                    aria_label="Supprimer la dépense du " + item.date,
+                    on_click=RecordsState.delete_expense(item.id), class_name="delete-expense",
+                ),
+                align="center",
+                spacing="2",
+                width="100%",
+            ),
+        ),
+        padding_y="0.5rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%",
+        class_name="expense-row",
     )
 
 
@@ -351,12 +466,7 @@ def _expenses_card() -> rx.Component:
             ),
             rx.cond(
                 VehicleState.expenses.length() > 0,
-                compact_table(
-                    [("Date", False), ("Intervention", False), ("Kilométrage", False), ("Montant", True)],
-                    VehicleState.expenses,
-                    _expense_row,
-                    "expense-list",
-                ),
+                rx.vstack(rx.foreach(VehicleState.expenses, _expense_row), spacing="0", width="100%", id="expense-list"),
                 rx.text(
                     "Déposez vos factures de garage : chaque facture devient une dépense datée, "
                     "avec son kilométrage.",
@@ -418,7 +528,7 @@ def _vehicle_view() -> rx.Component:
             rx.hstack(
                 rx.link(
                     rx.button(rx.icon("pencil", size=16), "Modifier", variant="soft", id="edit-vehicle"),
-                    href=f"/vehicles/{VehicleState.page_id}/edit",
+                    href=routes.edit_vehicle_url(VehicleState.page_id),
                     underline="none",
                 ),
                 _delete_dialog(),
@@ -453,6 +563,7 @@ def _vehicle_view() -> rx.Component:
             rx.tabs.content(analysis_dashboard(), value="tableau", padding_top="1rem"),
             rx.tabs.content(
                 rx.vstack(
+                    _removed_notice(),
                     rx.grid(
                         rx.card(
                             rx.vstack(

@@ -29,6 +29,7 @@ from autocoach.models import (
     User,
     UserSession,
     Vehicle,
+    VehicleFact,
 )
 from autocoach.services import mail, storage
 from autocoach.services.vehicles import NotFound
@@ -132,6 +133,7 @@ def _collect(user_id: int) -> tuple[dict, list[tuple[str, str]]]:
                 session, MileageReading, vehicle.id, col(MileageReading.date)
             )
             entry["expenses"] = _dumps(session, Expense, vehicle.id, col(Expense.date))
+            entry["sources"] = _dumps(session, VehicleFact, vehicle.id, col(VehicleFact.id))
             documents = _dumps(session, Document, vehicle.id, col(Document.uploaded_at))
             for item in documents:
                 name = f"documents/{item['id']}-{safe_filename(item['original_filename'])}"
@@ -205,7 +207,7 @@ def delete_account(user_id: int) -> None:
         # Explicit deletes besides ON DELETE CASCADE: correct even on a
         # connection where foreign keys were left off. Children first.
         if vehicle_ids:
-            for model in (ReminderSent, Expense, MileageReading, Analysis, Document):
+            for model in (ReminderSent, VehicleFact, Expense, MileageReading, Analysis, Document):
                 session.exec(delete(model).where(col(model.vehicle_id).in_(vehicle_ids)))
             session.exec(delete(Vehicle).where(col(Vehicle.user_id) == user_id))
         session.exec(delete(UserSession).where(col(UserSession.user_id) == user_id))

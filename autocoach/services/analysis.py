@@ -15,7 +15,12 @@ from sqlmodel import Session, col, select
 from autocoach.data import load_reference
 from autocoach.db import read_session, write_session
 from autocoach.domain.analysis import ENGINE_VERSION, AnalysisResult, analyze, inputs_hash
-from autocoach.domain.facts import SITUATION_FLAGS, VehicleFacts, vehicle_facts_from_dict
+from autocoach.domain.facts import (
+    SITUATION_FLAGS,
+    InvalidVehicleData,
+    VehicleFacts,
+    vehicle_facts_from_dict,
+)
 from autocoach.domain.odometer import OdometerReport, check_odometer
 from autocoach.models import Analysis, Document, Expense, MileageReading, Vehicle
 from autocoach.services import vehicles
@@ -108,6 +113,16 @@ def vehicle_facts(scope: vehicles.OwnerScope, vehicle_id: int) -> VehicleFacts:
 
 def odometer_report(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> OdometerReport:
     return check_odometer(vehicle_facts(scope, vehicle_id), as_of)
+
+
+def odometer_warnings(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> list[str]:
+    """The odometer findings the owner must see (none when the facts cannot be read:
+    the analysis says why)."""
+    try:
+        report = odometer_report(scope, vehicle_id, as_of)
+    except InvalidVehicleData:
+        return []
+    return [f.message for f in report.findings if f.severity in ("critical", "warning")]
 
 
 @dataclass(frozen=True)

@@ -227,15 +227,15 @@ def _model_tidy(brand: str | None):
     return tidy
 
 
-@dataclass(frozen=True)
-class DocumentReview:
-    document: Document
-    proposals: list[review.Proposal]
-    # Situation, CT and history lines a Histovec report adds (read-only).
-    details: list[str]
-    # The owner's vehicle this document seems to concern, when it is another one.
-    other_vehicle_id: int | None
-    other_vehicle_label: str
+def vehicle_documents(
+    scope: vehicles.OwnerScope, vehicle_id: int, today: date
+) -> list[tuple[Document, review.DocumentReview | None]]:
+    """The vehicle's documents, newest first, each with its review when it awaits one."""
+    found = []
+    for document in vehicles.list_documents(scope, vehicle_id):
+        waiting = document.status == "processed" and document.review_status in ("to_review", "held")
+        found.append((document, document_review(scope, document.id, today) if waiting else None))
+    return found
 
 
 def _proposals(document: Document, vehicle: Vehicle, today: date) -> list[review.Proposal]:
@@ -275,7 +275,7 @@ def _histovec_details(fields: dict) -> list[str]:
     return lines
 
 
-def document_review(scope: vehicles.OwnerScope, document_id: int, today: date) -> DocumentReview:
+def document_review(scope: vehicles.OwnerScope, document_id: int, today: date) -> review.DocumentReview:
     """What the document proposes against the vehicle as it is now."""
     with read_session() as session:
         document = _owned_document(session, scope, document_id)
@@ -289,7 +289,7 @@ def document_review(scope: vehicles.OwnerScope, document_id: int, today: date) -
                 other_id = other.id
                 other_label = f"{other.brand} {other.model} ({other.license_plate or other.vin})"
         details = _histovec_details(fields) if document.document_type == "histovec" else []
-        return DocumentReview(document, _proposals(document, vehicle, today), details, other_id, other_label)
+        return review.DocumentReview(_proposals(document, vehicle, today), details, other_id, other_label)
 
 
 class ReviewErrors(ValueError):

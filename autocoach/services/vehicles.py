@@ -70,7 +70,7 @@ def parse_id(raw: object) -> int | None:
 class VehicleSummary:
     vehicle: Vehicle
     reliability_score: float | None
-    next_alert: dict | None
+    alerts: list[dict]
 
 
 def list_vehicles(scope: OwnerScope) -> list[VehicleSummary]:
@@ -81,16 +81,42 @@ def list_vehicles(scope: OwnerScope) -> list[VehicleSummary]:
         summaries = []
         for vehicle in vehicles:
             latest = _latest_analysis(session, vehicle.id)
-            alerts = ((latest.result or {}).get("alerts") or []) if latest else []
-            dated = sorted((a for a in alerts if a.get("due_date")), key=lambda a: a["due_date"])
             summaries.append(
                 VehicleSummary(
                     vehicle=vehicle,
                     reliability_score=latest.reliability_score if latest else None,
-                    next_alert=dated[0] if dated else None,
+                    alerts=list(((latest.result or {}).get("alerts") or []) if latest else []),
                 )
             )
         return summaries
+
+
+@dataclass(frozen=True)
+class VehicleRecords:
+    """What the vehicle page's records tab shows, read in one transaction."""
+
+    vehicle: Vehicle
+    provenance: dict[str, FieldProvenance]
+    readings: list[MileageReading]
+    expenses: list[Expense]
+
+
+def vehicle_records(scope: OwnerScope, vehicle_id: int) -> VehicleRecords:
+    with read_session() as session:
+        vehicle = owned_vehicle(session, scope, vehicle_id)
+        readings = session.exec(
+            select(MileageReading)
+            .where(MileageReading.vehicle_id == vehicle_id)
+            .order_by(col(MileageReading.date).desc(), col(MileageReading.id).desc())
+        ).all()
+        expenses = session.exec(
+            select(Expense)
+            .where(Expense.vehicle_id == vehicle_id)
+            .order_by(col(Expense.date).desc(), col(Expense.id).desc())
+        ).all()
+        return VehicleRecords(
+            vehicle, resolve(_fact_claims(session, vehicle_id)), list(readings), list(expenses)
+        )
 
 
 def get_vehicle(scope: OwnerScope, vehicle_id: int) -> Vehicle:
@@ -376,6 +402,15 @@ def record_mileage(
         return vehicle
 
 
+def restore_reading(scope: OwnerScope, vehicle_id: int, km: int, on: date, source: str, document_id: int | None) -> None:
+    """Put back a reading the owner just removed (undo)."""
+    with write_session() as session:
+        vehicle = owned_vehicle(session, scope, vehicle_id)
+        if document_id is not None and session.get(Document, document_id) is None:
+            document_id = None
+        add_reading(session, vehicle, km, on, source, document_id)
+
+
 def delete_reading(scope: OwnerScope, reading_id: int) -> MileageReading:
     """Remove one odometer reading (a typo); the vehicle shows its latest remaining one.
 
@@ -433,12 +468,22 @@ def update_expense(scope: OwnerScope, expense_id: int, values: dict) -> Expense:
         return expense
 
 
-def delete_expense(scope: OwnerScope, expense_id: int) -> str:
+def delete_expense(scope: OwnerScope, expense_id: int) -> dict:
+    """Remove an expense (its invoice stays); returns what `restore_expense` needs."""
     with write_session() as session:
         expense = _owned_expense(session, scope, expense_id)
-        label = expense.label
+        kept = expense.model_dump(include={"vehicle_id", "document_id", "date", "mileage", "category", "amount", "label"})
         session.delete(expense)
-        return label
+        return kept
+
+
+def restore_expense(scope: OwnerScope, vehicle_id: int, document_id: int | None = None, **values) -> None:
+    """Put back an expense the owner just removed (undo)."""
+    with write_session() as session:
+        owned_vehicle(session, scope, vehicle_id)
+        if document_id is not None and session.get(Document, document_id) is None:
+            document_id = None
+        session.add(Expense(vehicle_id=vehicle_id, document_id=document_id, **values))
 
 
 def show_latest_reading(session: Session, vehicle: Vehicle) -> None:

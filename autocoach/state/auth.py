@@ -197,7 +197,7 @@ class AccountState(SessionState):
     @rx.event
     def download_data(self):
         return [
-            rx.download(url="/files/account/export.zip"),
+            rx.download(url=routes.ACCOUNT_EXPORT),
             rx.toast.info("Préparation de vos données : le téléchargement va commencer."),
         ]
 

@@ -1,104 +1,19 @@
-"""Documents on the vehicle page: upload, background reading, corrections."""
+"""Documents on the vehicle page: upload, background reading, review, corrections."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 import reflex as rx
 
-from autocoach.domain.formatting import format_date, format_eur, format_km
-from autocoach.domain.vocabulary import DOCUMENT_STATUSES, DOCUMENT_TYPES
-from autocoach.models import Document
+from autocoach.domain.vocabulary import DOCUMENT_TYPES
 from autocoach.services import documents, storage, vehicles
 from autocoach.settings import get_settings
 from autocoach.state.analysis import AnalysisState
-from autocoach.state.garage import VehicleState
+from autocoach.state.vehicle import VehicleState, today
+from autocoach.views.documents import DocumentView, document_view
 
 UPLOAD_ID = "documents-upload"
-
-
-@dataclasses.dataclass
-class Proposal:
-    field: str
-    label: str
-    current: str
-    proposed: str
-
-
-@dataclasses.dataclass
-class DocumentView:
-    id: int
-    name: str
-    type: str
-    type_label: str
-    status: str
-    status_label: str
-    error: str
-    summary: str
-    uploaded: str
-    download_url: str
-    thumbnail_url: str
-    warnings: list[str]
-    proposals: list[Proposal]
-    applied: str
-
-
-def _size_label(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
-    return f"{max(1, size // 1024)} Ko"
-
-
-def _summary(document: Document) -> str:
-    fields = (document.extracted or {}).get("fields") or {}
-    parts: list[str] = []
-    if document.document_type == "facture":
-        if fields.get("garage"):
-            parts.append(str(fields["garage"]))
-        if isinstance(fields.get("total_ttc"), (int, float)):
-            parts.append(format_eur(fields["total_ttc"], decimals=2))
-        if isinstance(fields.get("mileage"), int):
-            parts.append(format_km(fields["mileage"]))
-    elif document.document_type == "histovec":
-        inspections = fields.get("technical_inspections") or []
-        if fields.get("owners_count"):
-            parts.append(f"{fields['owners_count']} propriétaire(s)")
-        parts.append(f"{len(inspections)} contrôle(s) technique(s)")
-    elif document.document_type == "carte_grise":
-        name = " ".join(str(fields[k]) for k in ("brand", "model") if fields.get(k))
-        if name:
-            parts.append(name)
-        if fields.get("license_plate"):
-            parts.append(str(fields["license_plate"]))
-    return " · ".join(parts)
-
-
-def _view(document: Document) -> DocumentView:
-    extracted = document.extracted or {}
-    return DocumentView(
-        id=document.id,
-        name=document.original_filename,
-        type=document.document_type or "",
-        type_label=DOCUMENT_TYPES.get(document.document_type or "", "Type à préciser"),
-        status=document.status,
-        status_label=DOCUMENT_STATUSES.get(document.status, document.status),
-        error=document.error_message or "",
-        summary=_summary(document) if document.status == "processed" else "",
-        uploaded=f"{format_date(document.uploaded_at.date())} · {_size_label(document.size_bytes)}",
-        download_url=f"/files/documents/{document.id}",
-        thumbnail_url=(
-            f"/files/documents/{document.id}/thumbnail"
-            if document.mime_type != "application/pdf" and storage.has_thumbnail(document.stored_path)
-            else ""
-        ),
-        warnings=list(extracted.get("warnings") or []),
-        proposals=[
-            Proposal(p["field"], p["label"], p["current"], p["proposed"])
-            for p in extracted.get("proposals") or []
-        ],
-        applied=", ".join(extracted.get("applied") or []),
-    )
 
 
 class DocumentsState(VehicleState):
@@ -106,6 +21,8 @@ class DocumentsState(VehicleState):
     upload_errors: list[str] = []
     uploading: bool = False
     processing: bool = False
+    # Why the last "Appliquer" was refused, per document then field.
+    _review_errors: dict[int, dict[str, str]] = {}
 
     @rx.var
     def max_upload_mb(self) -> int:
@@ -114,10 +31,18 @@ class DocumentsState(VehicleState):
     def _reload_documents(self, scope: vehicles.OwnerScope) -> None:
         vehicle_id = self._page_vehicle_id()
         try:
-            found = vehicles.list_documents(scope, vehicle_id) if vehicle_id else []
+            found = documents.vehicle_documents(scope, vehicle_id, today()) if vehicle_id else []
         except vehicles.NotFound:
             found = []
-        self.items = [_view(d) for d in found]
+        self.items = [
+            document_view(
+                document,
+                document.mime_type != "application/pdf" and storage.has_thumbnail(document.stored_path),
+                pending,
+                self._review_errors.get(document.id),
+            )
+            for document, pending in found
+        ]
 
     @rx.event
     def load_documents(self):
@@ -176,7 +101,7 @@ class DocumentsState(VehicleState):
         if accepted:
             events.append(
                 rx.toast.success(
-                    f"{accepted} document(s) reçu(s) : lecture en cours."
+                    f"{accepted} documents reçus : lecture en cours."
                     if accepted > 1
                     else "Document reçu : lecture en cours."
                 )
@@ -222,8 +147,10 @@ class DocumentsState(VehicleState):
                     except vehicles.NotFound:
                         pass
         if done or failed:
-            message = f"Lecture terminée : {done} document(s) analysé(s)"
-            message += f", {failed} en échec." if failed else "."
+            message = "Lecture terminée : " + (
+                "1 document lu" if done == 1 else f"{done} documents lus"
+            )
+            message += f", {failed} en échec." if failed else ". Vérifiez ce qui a été lu avant de l'appliquer."
             return [rx.toast.info(message), AnalysisState.run_analysis]
         return None
 
@@ -255,34 +182,61 @@ class DocumentsState(VehicleState):
         ]
 
     @rx.event
-    def apply_proposals(self, form_data: dict):
+    def apply_review(self, form_data: dict):
+        """Apply what the owner ticked, with the values left in the inputs."""
         scope = self._scope()
         document_id = vehicles.parse_id(form_data.get("document_id"))
         if scope is None or document_id is None:
             return None
-        accepted = [name for name, value in form_data.items() if value and name != "document_id"]
-        return self._apply(scope, document_id, accepted)
-
-    def _apply(self, scope: vehicles.OwnerScope, document_id: int, accepted: list[str]):
+        accepted = {
+            name.removeprefix("accept:"): str(form_data.get("value:" + name.removeprefix("accept:"), ""))
+            for name, ticked in form_data.items()
+            if name.startswith("accept:") and ticked
+        }
+        force = bool(form_data.get("force"))
         try:
-            changes = documents.apply_carte_grise(scope, document_id, accepted)
+            changes = documents.apply_document(scope, document_id, accepted, today(), force=force)
+        except documents.ReviewErrors as exc:
+            self._review_errors[document_id] = exc.errors
+            self._reload_documents(scope)
+            return rx.toast.error("Rien n'a été appliqué : " + " ".join(dict.fromkeys(exc.errors.values())))
+        except vehicles.NotFound as exc:
+            return rx.toast.error(str(exc))
+        self._review_errors.pop(document_id, None)
+        self._reload_documents(scope)
+        self._show(scope, self._page_vehicle_id())
+        message = (
+            "Document appliqué à la fiche : " + ", ".join(changes.labels) + "."
+            if changes.labels
+            else "Document appliqué à la fiche."
+        )
+        return [rx.toast.success(message), AnalysisState.run_analysis]
+
+    @rx.event
+    def keep_document(self, document_id: int):
+        scope = self._scope()
+        if scope is None:
+            return None
+        try:
+            documents.keep_document(scope, int(document_id))
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
         self._show(scope, self._page_vehicle_id())
-        if not changes.labels:
-            return rx.toast.info("Aucune modification appliquée.")
-        return [
-            rx.toast.success("Fiche mise à jour : " + ", ".join(changes.labels) + "."),
-            AnalysisState.run_analysis,
-        ]
+        return [rx.toast.info("Document conservé, sans rien appliquer à la fiche."), AnalysisState.run_analysis]
 
     @rx.event
-    def dismiss_proposals(self, document_id: int):
+    def move_document(self, document_id: int, vehicle_id: int):
         scope = self._scope()
         if scope is None:
             return None
-        return self._apply(scope, int(document_id), [])
+        try:
+            name = documents.move_document(scope, int(document_id), int(vehicle_id))
+        except vehicles.NotFound as exc:
+            return rx.toast.error(str(exc))
+        self._reload_documents(scope)
+        self._show(scope, self._page_vehicle_id())
+        return [rx.toast.success(f"Document déplacé vers {name}, à vérifier sur sa fiche."), AnalysisState.run_analysis]
 
     @rx.event
     def delete_document(self, document_id: int):

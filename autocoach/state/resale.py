@@ -8,11 +8,13 @@ import json
 
 import reflex as rx
 
+from autocoach import routes
+
 from autocoach.domain.formatting import format_date, format_eur
 from autocoach.domain.vehicle_form import parse_whole_number
 from autocoach.models import GeneratedAd
 from autocoach.services import resale, vehicles
-from autocoach.state.garage import VehicleState, today
+from autocoach.state.vehicle import VehicleState, today
 
 SOURCE_LABELS = {"template": "Rédigée par AutoCoach", "ai": "Rédigée par l'IA", "edited": "Modifiée par vous"}
 PLATFORM_LABELS = {"leboncoin": "LeBonCoin", "lacentrale": "La Centrale"}
@@ -236,6 +238,6 @@ class ResaleState(VehicleState):
             return None
         # The browser fetches it with its session cookie; the route checks the owner.
         return [
-            rx.download(url=f"/files/vehicles/{vehicle_id}/report.pdf"),
+            rx.download(url=routes.report_url(vehicle_id)),
             rx.toast.info("Rapport en préparation : le téléchargement va commencer."),
         ]

@@ -98,6 +98,36 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    payload = _vehicle_json(args.vehicle)
+    as_of = _as_of(args.as_of)
+    files = [Path(name) for name in args.files]
+    for path in files:
+        if not path.is_file():
+            raise CommandError(f"Impossible de lire le fichier « {path} ».")
+    with tempfile.TemporaryDirectory(prefix="autocoach-ingest-") as workdir:
+        # A throw-away database and file store: the app's own code path, nothing kept.
+        os.environ["DATA_DIR"] = workdir
+        os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/ingest.db"
+        os.environ.pop("STORAGE_KEY", None)
+        from autocoach.domain.facts import InvalidVehicleData
+        from autocoach.services.ingest import ingest
+        from autocoach.services.storage import RejectedUpload
+        from autocoach.settings import get_settings
+
+        get_settings.cache_clear()
+        try:
+            output = ingest(payload, files, as_of)
+        except (InvalidVehicleData, RejectedUpload) as exc:
+            raise CommandError(str(exc)) from exc
+    print(json.dumps(output, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from autocoach.domain.facts import InvalidVehicleData
     from autocoach.services.report import ReportFontMissing, report_from_vehicle_json
@@ -189,6 +219,16 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = add("analyze", _cmd_analyze, "Analyse un véhicule décrit en JSON et affiche le résultat.")
     analyze.add_argument("file", help="le fichier JSON du véhicule")
     analyze.add_argument("--as-of", help="date de l'analyse, AAAA-MM-JJ (par défaut aujourd'hui)")
+
+    ingest = add(
+        "ingest",
+        _cmd_ingest,
+        "Lit des documents, les vérifie contre le véhicule décrit en JSON, applique ce qui le "
+        "concerne et affiche le résultat (valeurs avec leur source, analyse).",
+    )
+    ingest.add_argument("vehicle", help="le fichier JSON du véhicule")
+    ingest.add_argument("files", nargs="+", help="les documents : PDF ou photos")
+    ingest.add_argument("--as-of", help="date du jour, AAAA-MM-JJ (par défaut aujourd'hui)")
 
     report = add("report", _cmd_report, "Écrit le rapport PDF d'un véhicule décrit en JSON.")
     report.add_argument("file", help="le fichier JSON du véhicule")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import random
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PROJECT_ROOT
+from tests.fixtures.documents import build_cartes_grises, build_histovec, build_invoices
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -129,3 +134,84 @@ def test_report_writes_a_pdf_and_refuses_bad_input(tmp_path):
     refused = run_cli("report", str(vehicle), "-o", str(tmp_path / "x.pdf"))
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+# --- ingest: papers applied to a vehicle described in JSON (the app's code path) --------
+
+
+@pytest.fixture(scope="module")
+def papers(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ingest-papers")
+    return {
+        "card": build_cartes_grises(root, random.Random(12))[1],
+        "invoice": next(f for f in build_invoices(root, random.Random(11)) if f.source == "text_pdf"),
+        "report": next(f for f in build_histovec(root, random.Random(13)) if f.source == "text_pdf"),
+    }
+
+
+def ingest(tmp_path, vehicle: dict, *files) -> subprocess.CompletedProcess:
+    path = tmp_path / "vehicle.json"
+    path.write_text(json.dumps(vehicle), encoding="utf-8")
+    return run_cli("ingest", str(path), *[str(f.path) for f in files], "--as-of", "2026-11-24")
+
+
+def test_ingest_applies_the_papers_of_this_car_with_their_source(tmp_path, papers):
+    card = papers["card"]
+    vehicle = {"brand": "Peugeot", "model": "208", "year": 2021, "mileage": 60000, "fuel_type": "essence",
+               "license_plate": card.expected["license_plate"], "insurance_monthly": 41}
+    result = ingest(tmp_path, vehicle, card)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["documents"] == [{"file": card.name, "type": "carte_grise", "status": "applied", "reason": None}]
+    assert out["vehicle"]["vin"] == {"value": card.expected["vin"], "source": "carte_grise", "document": card.name}
+    assert out["vehicle"]["euro_class"]["value"] == card.expected["euro_class"]
+    assert out["vehicle"]["mileage"] == {"value": 60000, "source": "proprietaire", "document": None}
+    assert out["analysis"]["vehicle"] == "Peugeot 208"
+    # The payload's own inputs still reach the engine (its real premium here).
+    insurance = next(c for c in out["analysis"]["monthly_cost_breakdown"] if c["key"] == "insurance")
+    assert insurance["amount"] == 41
+
+
+def test_ingest_holds_back_a_paper_with_a_foreign_plate(tmp_path, papers):
+    invoice = papers["invoice"]
+    vehicle = {"brand": "Renault", "model": "Clio", "year": 2016, "mileage": 90000, "fuel_type": "diesel",
+               "license_plate": "FG-482-KT"}
+    out = json.loads(ingest(tmp_path, vehicle, invoice).stdout)
+    assert out["documents"] == [{
+        "file": invoice.name, "type": "facture", "status": "mismatch",
+        "reason": f"Ce document semble concerner {invoice.expected['license_plate']}, pas FG-482-KT.",
+    }]
+    assert out["expenses"] == []
+    assert [r["source"] for r in out["mileage_readings"]] == ["proprietaire"]
+    assert not [a for a in out["analysis"]["alerts"] if "compteur" in a["message"].lower()]
+
+
+def test_ingest_holds_back_a_carte_grise_with_a_foreign_vin(tmp_path, papers):
+    card = papers["card"]
+    vehicle = {"brand": "Peugeot", "model": "208", "year": 2021, "mileage": 60000, "fuel_type": "essence",
+               "vin": "VF3AAAAAAAA000001"}
+    out = json.loads(ingest(tmp_path, vehicle, card).stdout)
+    [document] = out["documents"]
+    assert document["status"] == "mismatch" and card.expected["vin"] in document["reason"]
+    assert out["vehicle"]["vin"]["value"] == "VF3AAAAAAAA000001"
+    assert out["vehicle"]["vin"]["source"] == "proprietaire"
+
+
+def test_ingest_takes_the_owners_count_from_histovec(tmp_path, papers):
+    report = papers["report"]
+    vehicle = {"brand": "Renault", "model": "Clio", "year": int(report.expected["first_registration_date"][:4]),
+               "mileage": 150000, "fuel_type": "diesel", "license_plate": report.expected["license_plate"]}
+    out = json.loads(ingest(tmp_path, vehicle, report).stdout)
+    assert out["documents"][0]["status"] == "applied"
+    assert out["vehicle"]["previous_owners"] == {
+        "value": report.expected["owners_count"] - 1, "source": "histovec", "document": report.name,
+    }
+    assert {r["source"] for r in out["mileage_readings"]} >= {"histovec"}
+
+
+def test_ingest_refuses_an_inconsistent_vehicle_in_one_french_line(tmp_path, papers):
+    vehicle = {"brand": "Renault", "model": "Clio", "year": 2016, "mileage": 90000, "fuel_type": "diesel",
+               "first_registration_date": "2016-03-15", "purchase_date": "2015-01-10"}
+    result = ingest(tmp_path, vehicle, papers["invoice"])
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == "La date d'achat est antérieure à la première immatriculation."

@@ -221,6 +221,8 @@ def vehicle_proposals(
     if document_type == "carte_grise":
         names = CARTE_GRISE_FIELDS
         read = dict(fields)
+        # D.2 (type, variant, version) is the version the ad must state.
+        read.setdefault("version", fields.get("variant"))
     elif document_type == "histovec":
         names = HISTOVEC_FIELDS
         read = dict(fields)
@@ -328,6 +330,10 @@ def decide(
             expense[proposal.field.removeprefix("expense_")] = value
         else:
             vehicle[proposal.field] = value
+    registration = vehicle.get("first_registration_date")
+    if isinstance(registration, date) and "year" not in vehicle:
+        # The year follows the paper's first registration (carte grise B, Histovec).
+        vehicle["year"] = registration.year
     if expense:
         when = expense.get("date")
         if isinstance(when, date):

@@ -104,6 +104,13 @@ def _jsonable(data: dict) -> dict:
     return out
 
 
+def stored_facts_dict(scope: vehicles.OwnerScope, vehicle_id: int) -> dict:
+    """The engine's input as stored for this vehicle (JSON-like, dates in ISO form)."""
+    with read_session() as session:
+        vehicle = vehicles.owned_vehicle(session, scope, vehicle_id)
+        return _jsonable(_facts_dict(session, vehicle))
+
+
 def vehicle_facts(scope: vehicles.OwnerScope, vehicle_id: int) -> VehicleFacts:
     """Everything the engine knows about the owner's vehicle."""
     with read_session() as session:

@@ -176,12 +176,15 @@ def _remove_effects(session: Session, document: Document) -> None:
     """Undo what this document added (before a re-read, a failure, a move or a delete)."""
     session.exec(delete(Expense).where(col(Expense.document_id) == document.id))
     session.exec(delete(MileageReading).where(col(MileageReading.document_id) == document.id))
-    had_facts = session.exec(delete(VehicleFact).where(col(VehicleFact.document_id) == document.id))
+    cleared = frozenset(
+        session.exec(select(VehicleFact.field).where(VehicleFact.document_id == document.id)).all()
+    )
+    session.exec(delete(VehicleFact).where(col(VehicleFact.document_id) == document.id))
     session.flush()
     vehicle = session.get(Vehicle, document.vehicle_id)
     if vehicle is not None:
-        if had_facts.rowcount:
-            vehicles.resolve_facts(session, vehicle)
+        if cleared:
+            vehicles.resolve_facts(session, vehicle, cleared)
         vehicles.show_latest_reading(session, vehicle)
 
 

@@ -254,9 +254,18 @@ def _from_json(field: str, text: str):
     return value
 
 
-def resolve_facts(session: Session, vehicle: Vehicle) -> None:
-    """Set each vehicle column to the value its sources' precedence gives."""
-    for name, provenance in resolve(_fact_claims(session, vehicle.id)).items():
+def resolve_facts(session: Session, vehicle: Vehicle, cleared: frozenset[str] = frozenset()) -> None:
+    """Set each vehicle column to the value its sources' precedence gives.
+
+    `cleared`: fields whose sources were just removed; those left with no
+    source at all become unknown again (required ones keep their value).
+    """
+    resolved = resolve(_fact_claims(session, vehicle.id))
+    for name in cleared - resolved.keys():
+        spec = FIELDS_BY_NAME.get(name)
+        if spec is not None and not spec.required and name != "mileage":
+            setattr(vehicle, name, None)
+    for name, provenance in resolved.items():
         if name == "mileage" or name not in FIELDS_BY_NAME:
             continue
         value = provenance.used.value
@@ -333,7 +342,12 @@ def find_vehicle_by_identity(
 
 
 def create_vehicle(
-    scope: OwnerScope, data: VehicleInput, today: date, provider_fields: dict | None = None
+    scope: OwnerScope,
+    data: VehicleInput,
+    today: date,
+    provider_fields: dict | None = None,
+    *,
+    first_reading: bool = True,
 ) -> Vehicle:
     """A new vehicle; values the plate provider gave and the owner kept are sourced to it."""
     provider_fields = provider_fields or {}
@@ -349,7 +363,8 @@ def create_vehicle(
         record_facts(session, vehicle, typed, "proprietaire", source_date=today)
         if from_provider:
             record_facts(session, vehicle, from_provider, "fournisseur_plaque", source_date=today)
-        add_reading(session, vehicle, data.mileage, today, "proprietaire")
+        if first_reading:
+            add_reading(session, vehicle, data.mileage, today, "proprietaire")
         return vehicle
 
 

@@ -52,24 +52,26 @@ def test_upload_read_prefill_expense_and_mileage(live_app, smtp_sink, page: Page
     expect(page.locator(".document-row", has_text="Analysé")).to_have_count(2, timeout=120_000)
     page.screenshot(path=str(artifacts_dir("screenshots") / "documents.png"), full_page=True)
 
-    # The invoice became an expense and a mileage reading.
+    # Nothing is applied before the owner reviews it.
+    expect(page.locator("#expense-list")).to_have_count(0)
+    invoice_row = page.locator(".document-row", has_text="Facture")
+    invoice_row.locator(".apply-review").click()  # "Appliquer quand même"
     expenses = page.locator("#expense-list")
     expect(expenses).to_contain_text(invoice.expected["date"][8:10] + "/" + invoice.expected["date"][5:7])
     km = f"{invoice.expected['mileage']:,}".replace(",", "\u202f") + "\u00a0km"
-    expect(page.locator("#mileage-history")).to_contain_text(km + " (facture)")
+    expect(page.locator(".reading-row", has_text=km)).to_contain_text("Facture")
     # Today's reading stays the current mileage; the invoice's is history.
     expect(page.locator("#vehicle-mileage")).to_have_text("199\u202f000\u00a0km")
     expect(page.locator("#odometer-warning")).to_have_count(0)
 
-    # The carte grise offers its fields (each can be unticked); the owner keeps
-    # only the plate.
+    # The carte grise offers its values (each can be unticked); the owner keeps only the plate.
     prefill = page.locator(".document-row", has_text="Carte grise")
-    expect(prefill.locator("input[name=license_plate]")).to_be_checked()
+    expect(prefill.locator("input[name='accept:license_plate']")).to_be_checked()
     for box in prefill.locator("input[type=checkbox]").all():
-        if box.get_attribute("name") != "license_plate":
+        if box.get_attribute("name") != "accept:license_plate":
             box.uncheck()
-    prefill.locator(".apply-proposals").click()
-    expect(page.get_by_text("Fiche mise à jour : Plaque.")).to_be_visible()
+    prefill.locator(".apply-review").click()
+    expect(page.get_by_text("Document appliqué à la fiche : Immatriculation.")).to_be_visible()
     expect(page.locator("main").get_by_text(card.expected["license_plate"], exact=True).first).to_be_visible()
     expect(page.locator("#vehicle-title")).to_have_text("Renault Clio")
     expect(prefill.locator("input[type=checkbox]")).to_have_count(0)
@@ -144,6 +146,7 @@ def test_a_wrong_guess_can_be_corrected_and_a_failure_retried(live_app, smtp_sin
     page.set_input_files("#documents-upload input[type=file]", [str(invoice.path)])
     row = page.locator(".document-row")
     expect(row).to_contain_text("Analysé", timeout=60_000)
+    row.locator(".apply-review").click()
     expect(page.locator("#expense-list")).to_be_visible()
     # Telling AutoCoach it is a Histovec report reads it again as one: the
     # expense it had added goes away.

@@ -10,7 +10,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PYTHON
 
-.PHONY: setup setup-test run run-scaled test test-fast bench clean
+.PHONY: setup setup-test run run-scaled lint test test-fast bench clean
 
 setup:
 	@scripts/setup.sh run
@@ -25,11 +25,14 @@ run: setup
 run-scaled: setup
 	scripts/run-scaled.sh
 
-test: setup-test
+lint: setup-test
+	.venv/bin/ruff check autocoach tests bench
+
+test: lint
 	.venv/bin/pytest
 
 # Everything but the browser tests: seconds instead of minutes.
-test-fast: setup-test
+test-fast: lint
 	.venv/bin/pytest -m "not browser"
 
 # Speed figures, printed and written to bench/RESULTS.md (no timed tests).

@@ -13,12 +13,12 @@ import logging
 import re
 import unicodedata
 import zipfile
-from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from sqlmodel import Session, col, delete, func, select
 
 from autocoach.db import read_session, utcnow, write_session
+from autocoach.domain.jsonable import to_jsonable
 from autocoach.models import (
     Analysis,
     Document,
@@ -70,12 +70,6 @@ Ne figurent pas dans cet export :
 Pour supprimer votre compte et toutes ces données, utilisez « Supprimer mon
 compte » dans l'application.
 """
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def safe_filename(name: str, *, fallback: str = "document", max_length: int = 120) -> str:
@@ -176,7 +170,7 @@ def write_export(user_id: int, target: BinaryIO) -> None:
                     document["file"] = None
                     document["file_error"] = "Fichier introuvable ou illisible sur le serveur."
         archive.writestr(
-            "donnees.json", json.dumps(data, default=_jsonable, ensure_ascii=False, indent=2) + "\n"
+            "donnees.json", json.dumps(to_jsonable(data), ensure_ascii=False, indent=2) + "\n"
         )
         archive.writestr("LISEZMOI.txt", README)
 

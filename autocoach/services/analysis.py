@@ -21,6 +21,7 @@ from autocoach.domain.facts import (
     VehicleFacts,
     vehicle_facts_from_dict,
 )
+from autocoach.domain.jsonable import to_jsonable
 from autocoach.domain.odometer import OdometerReport, check_odometer
 from autocoach.models import Analysis, Document, Expense, MileageReading, Vehicle
 from autocoach.services import vehicles
@@ -90,32 +91,18 @@ def _facts_dict(session: Session, vehicle: Vehicle) -> dict:
     }
 
 
-def _iso(value):
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def _jsonable(data: dict) -> dict:
-    out = {}
-    for key, value in data.items():
-        if isinstance(value, list):
-            out[key] = [{k: _iso(v) for k, v in item.items()} for item in value]
-        else:
-            out[key] = _iso(value)
-    return out
-
-
 def stored_facts_dict(scope: vehicles.OwnerScope, vehicle_id: int) -> dict:
     """The engine's input as stored for this vehicle (JSON-like, dates in ISO form)."""
     with read_session() as session:
         vehicle = vehicles.owned_vehicle(session, scope, vehicle_id)
-        return _jsonable(_facts_dict(session, vehicle))
+        return to_jsonable(_facts_dict(session, vehicle))
 
 
 def vehicle_facts(scope: vehicles.OwnerScope, vehicle_id: int) -> VehicleFacts:
     """Everything the engine knows about the owner's vehicle."""
     with read_session() as session:
         vehicle = vehicles.owned_vehicle(session, scope, vehicle_id)
-        return vehicle_facts_from_dict(_jsonable(_facts_dict(session, vehicle)))
+        return vehicle_facts_from_dict(to_jsonable(_facts_dict(session, vehicle)))
 
 
 def odometer_report(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> OdometerReport:

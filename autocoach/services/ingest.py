@@ -10,21 +10,17 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from sqlmodel import SQLModel, col, select
 
 from autocoach.db import get_engine, read_session, write_session
 from autocoach.domain.analysis import analyze
+from autocoach.domain.jsonable import to_jsonable
 from autocoach.domain.facts import VehicleFacts, vehicle_facts_from_dict
 from autocoach.domain.vehicle_form import VehicleInput
 from autocoach.domain.vehicle_schema import VEHICLE_FIELDS
 from autocoach.models import Document, Expense, MileageReading, User
 from autocoach.services import analysis, documents, storage, vehicles
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def _vehicle_input(facts: VehicleFacts) -> VehicleInput:
@@ -111,7 +107,7 @@ def _output(scope: vehicles.OwnerScope, vehicle_id: int, payload: dict, as_of: d
         known = records.provenance.get(spec.name)
         used = known.used if known else None
         vehicle_out[spec.name] = {
-            "value": _jsonable(value),
+            "value": to_jsonable(value),
             "source": used.source if used else "proprietaire",
             "document": names.get(used.document_id) if used and used.document_id else None,
         }

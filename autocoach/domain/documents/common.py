@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterator
 
+from autocoach.domain.jsonable import to_jsonable
 from autocoach.domain.plates import InvalidPlate, normalize_plate
 
 # Longer inputs are cut: no real document is this long, and it bounds regex work.
@@ -43,21 +44,9 @@ class ParsedDocument:
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "document_type": self.document_type,
-            "fields": _jsonable(self.fields),
+            "fields": to_jsonable(self.fields),
             "warnings": [str(w) for w in self.warnings],
         }
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def guarded(document_type: str, parse: Callable[[str, ParsedDocument], None], text: Any) -> ParsedDocument:

@@ -158,12 +158,19 @@ Non
         }
 
 
-def test_photo_of_the_csa_is_read_by_ocr() -> None:
-    case = case_by_name("opposition")
+@pytest.mark.parametrize("name", ["opposition", "deux_gages_pv_lignes"])
+def test_photo_of_the_csa_is_read_by_ocr(name: str) -> None:
+    case = case_by_name(name)
     photo = csa_photo(csa_pdf(case))
     extracted = extract_text(photo, "image/jpeg")
     assert extracted.method == "ocr"
     fields = parse_histovec(extracted.text).fields
+    expected = case.expected_fields()
     assert fields.get("license_plate") == case.plate
     assert fields.get("owners_count") == case.owners
     assert fields.get("situation", {}).get("opposition") is True
+    assert fields.get("first_registration_date") == case.first_registration
+    assert [e["date"] for e in fields.get("history", [])] == [e["date"] for e in expected["history"]]
+    # A status OCR could not read stays unknown; what is read must be right.
+    for flag, value in fields["situation"].items():
+        assert expected["situation"][flag] is value, flag

@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from difflib import get_close_matches
+from functools import lru_cache
 from typing import Any
 
 from autocoach.domain.documents.carte_grise import canonical_make
@@ -55,7 +57,6 @@ from autocoach.domain.documents.common import (
     find_dates,
     fix_vin,
     fold,
-    fuzzy_ratio,
     guarded,
     lines_of,
     plate_candidates,
@@ -198,8 +199,10 @@ def _parse(text: str, result: ParsedDocument) -> None:
 
     # The CSA reader knows the two-column items and their detail lines; the
     # line-by-line reader still covers the web report's other wordings.
-    situation, details = _csa_situation(lines, folded)
-    situation = {**_situation(folded), **situation}
+    situation, details, seen = _csa_situation(lines, folded)
+    # An item the CSA prints but whose value could not be read stays unknown:
+    # the line reader would take the other column's value beside its title.
+    situation = {**{k: v for k, v in _situation(folded).items() if k not in seen}, **situation}
     if situation:
         fields["situation"] = situation
     else:
@@ -487,16 +490,20 @@ _ID_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("brand", re.compile(r"^marque\s*:?\s*$")),
 )
 _MISSING_VALUE_RE = re.compile(r"^non disponible$")
+_BRAND_VALUE_RE = re.compile(r"[A-ZÀ-Ý][A-ZÀ-Ý0-9 .'&/-]{0,29}")
 
 
 def _looks_like_other_value(value: str) -> bool:
-    """A plate, a date or a VIN: the value of another label, not a make."""
+    """A plate, a date, a VIN or a heading: not a make."""
+    low = _strip_bullet(fold(value))
     return bool(
         next(plate_candidates(value), None)
         or find_dates(value)
         or fix_vin(value)
-        or _MISSING_VALUE_RE.match(fold(value).strip())
+        or _MISSING_VALUE_RE.match(low)
         or value.rstrip().endswith(":")
+        or _CSA_SECTION_END_RE.match(low)
+        or _HISTORY_HEADING_RE.fullmatch(low)
     )
 
 
@@ -511,9 +518,9 @@ def _id_value(kind: str, text: str) -> Any:
         return dates[0][0] if dates and dates[0][1] <= 2 else None
     if kind == "vin":
         return fix_vin(text.split()[0]) if len(text.split()) <= 3 else None
-    if re.search(r"[A-Za-z]", text) and len(text) <= 40 and not _looks_like_other_value(text):
-        if not any(label.match(fold(text)) for _, label in _ID_LABELS):
-            return re.sub(r"\s{2,}", " ", text)
+    # Makes come from the registration file in capitals ("MERCEDES-BENZ", "DS").
+    if _BRAND_VALUE_RE.fullmatch(text) and not _looks_like_other_value(text):
+        return re.sub(r"\s{2,}", " ", text)
     return None
 
 
@@ -538,8 +545,14 @@ def _identification(lines: list[str], folded: list[str]) -> dict[str, Any]:
     if not pending:
         return found
     # Values printed as a block after the labels, in label order ("non
-    # disponible" keeps its place): take each by its kind, in order.
-    block = [line for line in lines[last + 1 : last + 1 + len(pending) + 3] if line.strip()]
+    # disponible" keeps its place); OCR may also put some before the labels or
+    # between them. Take each by its kind, nearest after the labels first.
+    first_label = min(i for i, line in enumerate(folded) if any(lab.match(line) for _, lab in _ID_LABELS))
+    label_lines = {i for i, line in enumerate(folded) if any(lab.match(line) for _, lab in _ID_LABELS)}
+    window = list(range(last + 1, min(len(lines), last + 1 + len(pending) + 3)))
+    window += [i for i in range(first_label + 1, last) if i not in label_lines]
+    window += list(range(max(0, first_label - len(pending) - 2), first_label))
+    block = [lines[i] for i in window if lines[i].strip()]
     used: set[int] = set()
     for kind in pending:
         for index, line in enumerate(block):
@@ -560,7 +573,7 @@ def _identification(lines: list[str], folded: list[str]) -> dict[str, Any]:
 
 def _vin(lines: list[str], folded: list[str]) -> str | None:
     for i, line in enumerate(folded):
-        m = re.search(r"\bvin\b|numero de serie|\be\.\s?(?=[a-z0-9])", line)
+        m = re.search(r"\bvin\b|numero de serie", line)
         if not m:
             continue
         for token in re.findall(r"[A-Za-z0-9]{17}", lines[i][m.end() :]):
@@ -677,6 +690,7 @@ _NATURE_KEYS_BY_LENGTH = sorted(_NATURE_KEYS, key=len, reverse=True)
 _OWNER_CHANGE_RE = re.compile(r"^changement de titulaire\b")
 _USED_IMPORT_RE = re.compile(r"^premiere immatriculation (?:en serie diplomatique )?d.un vehicule d.occasion\b")
 _NATURE_MATCH_RATIO = 0.86
+_MAX_FUZZY_NATURES = 200
 
 _HISTORY_HEADING_RE = re.compile(
     r"(?:suite )?historique(?: des operations| du vehicule| administratif)?(?: - .{0,20})?"
@@ -768,15 +782,15 @@ def _skip_to(text: str, folded_length: int) -> int:
     return len(text)
 
 
-def _continue(items: list[_HistoryItem], text: str) -> bool:
-    """Give wrapped text to the item it completes; False if none waits for it."""
+def _continue(waiting: list[_HistoryItem], text: str) -> bool:
+    """Give wrapped text to the cut nature it completes; False if none waits."""
     text = text.strip()
     if not text:
         return True
-    partial = [item for item in items if item.is_partial()]
+    partial = [item for item in waiting if item.is_partial()]
     for item in partial:
         key = _nature_key(f"{item.text} {text}")
-        if key in _NATURE_KEYS or any(k.startswith(key + " ") for k in _NATURE_KEYS):
+        if key in _NATURE_KEYS or any(k.startswith(key + " ") for k in _NATURE_KEYS_BY_LENGTH):
             item.extend(text)
             return True
     if partial:
@@ -789,13 +803,15 @@ def _history(lines: list[str], folded: list[str]) -> list[dict[str, Any]]:
     """``DD/MM/YYYY nature`` lines of the history section(s), one or two columns.
 
     When PDFium joins both columns on one line, the first record of a line is
-    the left column's and the second the right column's; wrapped natures are
-    rejoined through the list of Histovec natures.
+    the left column's and the second the right column's; a nature wrapped over
+    two lines is rejoined through the list of Histovec natures (its end may
+    come on the next line before, between or after that line's records).
     """
     entries: list[_HistoryItem] = []
     for start, end in _section_spans(folded, _HISTORY_HEADING_RE):
         left: list[_HistoryItem] = []
         right: list[_HistoryItem] = []
+        waiting: list[_HistoryItem] = []  # records of the previous line (a wrap ends on the next one)
         for line in lines[start:end]:
             starts = [
                 (m.start(), m.end(), value)
@@ -804,42 +820,39 @@ def _history(lines: list[str], folded: list[str]) -> list[dict[str, Any]]:
                 if m and (s == 0 or line[s - 1] == " ") and re.match(r"\s*[A-Za-zÀ-ÿ(]", line[e:])
             ]
             if not starts:
-                if not _continue(left + right, line) and (left or right):
-                    last = (left or right)[-1]
-                    if not last.complete:
-                        last.extend(line)
+                if not _continue(waiting, line) and waiting and not waiting[-1].complete:
+                    waiting[-1].extend(line)  # a nature Histovec does not list, wrapped
                 continue
-            _continue(left + right, line[: starts[0][0]])
-            for k, (s, e, value) in enumerate(starts):
+            _continue(waiting, line[: starts[0][0]])
+            current: list[_HistoryItem] = []
+            for k, (_s, e, value) in enumerate(starts):
                 stop = starts[k + 1][0] if k + 1 < len(starts) else len(line)
                 nature, rest = _split_known(line[e:stop].strip(" :-|"))
                 if not re.search(r"[A-Za-z]", nature):
                     continue
                 item = _HistoryItem(value, nature)
                 (left if k == 0 else right).append(item)
-                if rest and not _continue(left + right, rest):
+                if rest and not _continue(waiting, rest):
                     item.extend(rest)
+                current.append(item)
+            waiting = current
         entries.extend(left + right)
     out = []
+    fuzzy_budget = _MAX_FUZZY_NATURES  # a real history has a few dozen lines; garbage must stay fast
     for item in entries:
         nature = re.sub(r"\s+", " ", item.text).strip(" :-|")
-        if not item.complete:
+        if not item.complete and fuzzy_budget > 0:
+            fuzzy_budget -= 1
             nature = _closest_nature(nature)
         out.append({"date": item.when, "nature": nature})
     return sorted(out, key=lambda entry: entry["date"])
 
 
+@lru_cache(maxsize=512)
 def _closest_nature(text: str) -> str:
     """An OCR-damaged nature mapped to the Histovec label it reads as, or kept."""
-    key = _nature_key(text)
-    best, best_ratio = text, _NATURE_MATCH_RATIO
-    for known_key, label in _NATURE_KEYS.items():
-        if abs(len(known_key) - len(key)) > 8:
-            continue
-        ratio = fuzzy_ratio(key, known_key)
-        if ratio >= best_ratio:
-            best, best_ratio = label, ratio
-    return best
+    close = get_close_matches(_nature_key(text), _NATURE_KEYS_BY_LENGTH, n=1, cutoff=_NATURE_MATCH_RATIO)
+    return _NATURE_KEYS[close[0]] if close else text
 
 
 # --- CSA détaillé: administrative situation -------------------------------------------------
@@ -861,6 +874,12 @@ _CSA_ITEMS: tuple[tuple[str, int, str], ...] = (
     ("duplicata", _RIGHT, r"certificat d.immatriculation duplicata"),
 )
 _ITEM_COLUMN = {name: column for name, column, _ in _CSA_ITEMS}
+# Item -> situation flag (FLAGS of domain/facts.py, plus titre_vole).
+_ITEM_FLAG = {
+    "otci": "opposition", "ovei": "vei", "ove": "procedure_ve", "reparation": "procedure_ve",
+    "saisie": "saisie", "gage": "gage", "suspension": "suspension", "annulation": "annulation",
+    "vol": "vol", "titre_vole": "titre_vole", "perte": "perte", "duplicata": "duplicata",
+}
 # Detail labels: the items they belong to (the first is the default).
 _CSA_DETAILS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("otci", "ovei", "ove"), r"date de l.opposition"),
@@ -898,6 +917,7 @@ _TOKEN_RE = re.compile(
     )
 )
 _CSA_TITLE_RE = re.compile(r"^certificat de situation administrative detaille", re.MULTILINE)
+_MAX_DETAIL_LINES = 20  # a handful per item on a real CSA
 _ANNULLED_RE = re.compile(r"immatriculation annulee le\s*:?\s*")
 
 
@@ -910,8 +930,11 @@ class _CsaItem:
         self.details: list[list[str]] = []  # [label, value]
 
 
-def _csa_situation(lines: list[str], folded: list[str]) -> tuple[dict[str, bool], dict[str, list[str]]]:
-    """Flags and detail lines of the CSA's two-column situation (see module docstring)."""
+def _csa_situation(
+    lines: list[str], folded: list[str]
+) -> tuple[dict[str, bool], dict[str, list[str]], set[str]]:
+    """Flags and detail lines of the CSA's two-column situation (see module
+    docstring), and the flags whose item was printed."""
     items: dict[str, _CsaItem] = {}
     spans = _section_spans(folded, re.compile(r"situation administrative(?: du vehicule)?(?: - .{0,20})?"))
     for start, end in spans:
@@ -924,7 +947,9 @@ def _csa_situation(lines: list[str], folded: list[str]) -> tuple[dict[str, bool]
             item = items.setdefault("annulation", _CsaItem("annulation"))
             item.value = True
             item.details.append(["Immatriculation annulée le", find_dates(lines[i][m.end() :])[0][0].strftime("%d/%m/%Y")])
-    return _situation_flags(items)
+    flags, details = _situation_flags(items)
+    seen = {_ITEM_FLAG.get(name, name) for name in items}
+    return flags, details, seen
 
 
 def _read_situation_line(line: str, low: str, items: dict[str, _CsaItem], current: list[_CsaItem | None]) -> None:
@@ -1018,11 +1043,7 @@ def _free_text(text: str, current: list[_CsaItem | None]) -> None:
 def _situation_flags(items: dict[str, _CsaItem]) -> tuple[dict[str, bool], dict[str, list[str]]]:
     flags: dict[str, bool] = {}
     details: dict[str, list[str]] = {}
-    simple = {
-        "otci": "opposition", "ovei": "vei", "saisie": "saisie", "gage": "gage",
-        "suspension": "suspension", "annulation": "annulation", "vol": "vol",
-        "titre_vole": "titre_vole", "perte": "perte", "duplicata": "duplicata",
-    }
+    simple = {name: flag for name, flag in _ITEM_FLAG.items() if name not in ("ove", "reparation")}
     for name, flag in simple.items():
         item = items.get(name)
         if item is not None and item.value is not None:
@@ -1037,7 +1058,8 @@ def _situation_flags(items: dict[str, _CsaItem]) -> tuple[dict[str, bool], dict[
     for name, item in items.items():
         lines = [f"{label} : {value}".strip(" :") for label, value in item.details if label]
         if lines and item.value and name in detail_flag:
-            details.setdefault(detail_flag[name], []).extend(lines)
+            kept = details.setdefault(detail_flag[name], [])
+            kept.extend(lines[: _MAX_DETAIL_LINES - len(kept)])
     return flags, details
 
 

@@ -230,7 +230,7 @@ def _parse(text: str, result: ParsedDocument) -> None:
                         after=after["date"].strftime("%d/%m/%Y"),
                     )
                 )
-    claims = _claims(lines, folded, sections)
+    claims = _claims(lines, folded, sections, history)
     if claims is not None:
         fields["claims"] = claims
 
@@ -455,7 +455,9 @@ _CLAIM_RE = re.compile(
 _CLAIM_EXCLUDE_RE = re.compile(r"levee|rapport d.expert|fin de|aucun")
 
 
-def _claims(lines: list[str], folded: list[str], sections: list[tuple[str, int]]) -> list[dict[str, Any]] | None:
+def _claims(
+    lines: list[str], folded: list[str], sections: list[tuple[str, int]], history: list[dict[str, Any]]
+) -> list[dict[str, Any]] | None:
     span = _section_lines(sections, "sinistre", len(lines))
     claims: dict[date, dict[str, Any]] = {}
     if span is not None:
@@ -465,6 +467,15 @@ def _claims(lines: list[str], folded: list[str], sections: list[tuple[str, int]]
                 claims.setdefault(when, {"date": when, "description": description})
         if not claims:
             return []
+    elif history:
+        # The history read column by column: a claim keeps its own date, not
+        # the one of the other column's record on the same text line.
+        for entry in history:
+            low = fold(entry["nature"])
+            if _CLAIM_RE.search(low) and not _CLAIM_EXCLUDE_RE.search(low):
+                claims.setdefault(entry["date"], {"date": entry["date"], "description": entry["nature"]})
+        if not claims:
+            return None
     else:
         for line, low in zip(lines, folded):
             dates = find_dates(line)
@@ -965,7 +976,7 @@ def _read_situation_line(line: str, low: str, items: dict[str, _CsaItem], curren
             _free_text(gap, current)
         position = m.end()
         last_detail = None
-        kind = m.lastgroup if m.lastgroup in ("title", "cont", "detail", "status") else _token_kind(m)
+        kind = _token_kind(m)
         if kind == "title":
             name = next(key[2:] for key, value in m.groupdict().items() if key.startswith("i_") and value)
             item = items.setdefault(name, _CsaItem(name))

@@ -174,3 +174,24 @@ def test_photo_of_the_csa_is_read_by_ocr(name: str) -> None:
     # A status OCR could not read stays unknown; what is read must be right.
     for flag, value in fields["situation"].items():
         assert expected["situation"][flag] is value, flag
+
+
+def test_used_import_history_row_is_not_the_first_registration() -> None:
+    # Identification unreadable (say, a torn photo): the French registration of
+    # a used import must not pass for the car's first registration.
+    fields = parse_histovec(
+        "Historique du véhicule\n"
+        "17/02/2020 Première immatriculation d'un véhicule d'occasion\n"
+        "03/04/2021 Changement de titulaire\n"
+    ).fields
+    assert "first_registration_date" not in fields
+    assert fields["owners_count"] == 3
+
+
+def test_explicit_owner_count_wins_over_the_history() -> None:
+    fields = parse_histovec(
+        "Nombre de titulaires : 4\nHistorique du véhicule\n"
+        "01/02/2015 Première immatriculation d'un véhicule neuf\n03/04/2018 Changement de titulaire\n"
+    ).fields
+    assert fields["owners_count"] == 4
+    assert len(fields["history"]) == 2

@@ -261,6 +261,8 @@ def _first_registration(lines: list[str], folded: list[str]) -> date | None:
         m = label.search(line)
         if not m:
             continue
+        if re.match(r"\s*(?:en serie diplomatique )?d.un vehicule d.occasion", line[m.end() :]):
+            continue  # a used import's date in France (history row), not its first registration
         in_france = "en france" in line[m.end() : m.end() + 12]
         after = find_dates(lines[i][m.end() :])
         before = find_dates(lines[i][: m.start()])

@@ -541,7 +541,7 @@ def _identification(lines: list[str], folded: list[str]) -> dict[str, Any]:
     """Plate, first registration, VIN and brand of the CSA's identification block."""
     found: dict[str, Any] = {}
     pending: list[str] = []
-    last = -1
+    label_lines: list[int] = []
     for kind, label in _ID_LABELS:
         for i, line in enumerate(folded):
             m = label.match(line)
@@ -553,18 +553,19 @@ def _identification(lines: list[str], folded: list[str]) -> dict[str, Any]:
                 found[kind] = value
             else:
                 pending.append(kind)
-            last = max(last, i)
+            label_lines.append(i)
             break
     if not pending:
         return found
     # Values printed as a block after the labels, in label order ("non
     # disponible" keeps its place); OCR may also put some before the labels or
     # between them. Take each by its kind, nearest after the labels first.
-    first_label = min(i for i, line in enumerate(folded) if any(lab.match(line) for _, lab in _ID_LABELS))
-    label_lines = {i for i, line in enumerate(folded) if any(lab.match(line) for _, lab in _ID_LABELS)}
+    first, last = min(label_lines), max(label_lines)
     window = list(range(last + 1, min(len(lines), last + 1 + len(pending) + 3)))
-    window += [i for i in range(first_label + 1, last) if i not in label_lines]
-    window += list(range(max(0, first_label - len(pending) - 2), first_label))
+    between = [i for i in range(first + 1, last) if i not in label_lines and lines[i].strip()]
+    if len(between) <= len(_ID_LABELS):
+        window += between
+    window += list(range(max(0, first - len(pending) - 2), first))
     block = [lines[i] for i in window if lines[i].strip()]
     used: set[int] = set()
     for kind in pending:

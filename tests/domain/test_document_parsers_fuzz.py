@@ -34,7 +34,9 @@ FRAGMENTS = [
     "GO", "G0", "EE", "EL", "ZZ", "1461", "66", "104", "EURO6", "EUROGDTEMP", "715/2007*2015/45",
     "RENAULT", "PEUGE0T", "C4 PICASSO", "Gage", "Aucun", "Oui", "Non", "- Véhicule volé",
     "Opposition", "Situation administrative", "Contrôles techniques", "Sinistres", "Historique",
-    "Nombre de titulaires :", "3", "VTP", "CV", "A", "AP", "S", "SP", "R", "X", "Favorable",
+    "Nombre de titulaires :", "3", "Historique du véhicule", "15/03/2018 Changement de titulaire",
+    "- Date de l'opposition :", "- Nom du créancier :", "Situation administrative du véhicule - AB-123-CD",
+    "d'immatriculation (OTCI)", "Numéro VIN du véhicule (ou numéro de série) :", "VTP", "CV", "A", "AP", "S", "SP", "R", "X", "Favorable",
     "Défavorable majeur", "Défavorable critique", "Ajourné", "98 432 km", "km", "Marque :", "Modèle :",
     "FACTURE", "Facture du", "Total HT", "Total TTC", "TVA 20 %", "Net à payer", "Désignation", "Qté",
     "1 234,56 €", "1.234,56", "1234.56 EUR", "1\u00a0234,56\u00a0€", "-10,00", "12,90 €", "1 149,00",
@@ -97,6 +99,11 @@ FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
     and [r["date"] for r in v] == sorted(r["date"] for r in v),
     "mileage_readings": lambda v: isinstance(v, list)
     and all(_is_iso_date(r["date"]) and _int(r["mileage"]) for r in v),
+    "history": lambda v: isinstance(v, list)
+    and all(set(r) == {"date", "nature"} and _is_iso_date(r["date"]) and isinstance(r["nature"], str) for r in v)
+    and [r["date"] for r in v] == sorted(r["date"] for r in v),
+    "situation_details": lambda v: isinstance(v, dict)
+    and all(isinstance(lines, list) and all(isinstance(x, str) and x for x in lines) for lines in v.values()),
     "claims": lambda v: isinstance(v, list)
     and all(_is_iso_date(r["date"]) and isinstance(r["description"], str) for r in v),
     "garage": lambda v: isinstance(v, str) and bool(v),

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from autocoach.data import ReferenceData, load_reference
 from autocoach.domain.comparison import Comparison, compare_models
-from autocoach.domain.costs import CostLine, estimate_monthly_costs, segment_for
+from autocoach.domain.costs import LEAVES_OUT, CostLine, estimate_monthly_costs, segment_for
 from autocoach.domain.facts import VehicleFacts
 from autocoach.domain.formatting import (
     format_date,
@@ -40,6 +40,7 @@ from autocoach.domain.rules import (
     years_between,
 )
 from autocoach.domain.scenarios import Scenario, keep_or_sell_scenarios
+from autocoach.domain.territory import ZfeVerdict, zfe_verdict
 from autocoach.domain.valuation import (
     ResaleAdvice,
     ValuePoint,
@@ -53,13 +54,14 @@ from autocoach.domain.valuation import (
 __all__ = ["ENGINE_VERSION", "Alert", "AnalysisResult", "analyze", "inputs_hash", "SEVERITIES"]
 
 # Bump when a rule or a weight changes: cached analyses are then recomputed.
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 
 # Alert severities, most serious first.
 SEVERITIES = ("critical", "warning", "info")
 
 # Alert types (stable ids): controle_technique, crit_air, distribution,
-# entretien, kilometrage, situation_administrative, faiblesse_connue.
+# entretien, kilometrage, situation_administrative, faiblesse_connue, zfe,
+# batterie.
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,12 @@ class AnalysisResult:
     odometer_findings: tuple[OdometerFinding, ...]
     summary: str
     sources: Mapping[str, str]
+    # Added by issue 14 (keys above stay stable for the pages).
+    monthly_cost_leaves_out: str = LEAVES_OUT
+    crit_air_basis: str = ""
+    zfe_message: str = ""
+    zfe_allowed: bool | None = None
+    next_technical_inspection_estimated: bool = False
 
     def to_json_dict(self) -> dict[str, Any]:
         """Plain JSON types: dates as YYYY-MM-DD, numbers as numbers."""
@@ -191,9 +199,10 @@ def analyze(
     )
     scenarios = keep_or_sell_scenarios(as_of, ctx, age, km, annual_km, costs, belt, belt_cost)
     comparisons = compare_models(facts, as_of, reference, spec=spec, current_km=km, annual_km=annual_km)
-    crit = crit_air_details(facts.fuel_type, facts.euro_class, facts.first_registration_date)
+    crit = crit_air_details(facts.fuel_type, facts.euro_class, facts.first_registration_date, facts.year)
+    zfe = zfe_verdict(crit.category, crit.status != "indetermine", facts.postcode, reference, as_of)
 
-    alerts = _alerts(facts, as_of, km, ct, crit, belt, history, odometer.findings, spec, reference)
+    alerts = _alerts(facts, as_of, km, ct, crit, zfe, belt, history, odometer.findings, spec, reference)
     segment = segment_for(spec, reference)
     label = spec.label if spec is not None else facts.label
     summary = _summary(label, facts, km, reliability.score, costs.total, costs.lines, resale, ct, alerts)
@@ -224,6 +233,10 @@ def analyze(
         odometer_findings=odometer.findings,
         summary=summary,
         sources=reference.sources,
+        crit_air_basis=crit.basis,
+        zfe_message=zfe.message,
+        zfe_allowed=zfe.allowed,
+        next_technical_inspection_estimated=facts.first_registration_date is None,
     )
 
 
@@ -231,7 +244,7 @@ def analyze(
 # Alerts and summary
 
 
-def _alerts(facts, as_of, km, ct, crit, belt, history, findings, spec, reference) -> tuple[Alert, ...]:  # type: ignore[no-untyped-def]
+def _alerts(facts, as_of, km, ct, crit, zfe: ZfeVerdict, belt, history, findings, spec, reference) -> tuple[Alert, ...]:  # type: ignore[no-untyped-def]
     alerts: list[Alert] = []
 
     # Contrôle technique: always present, severity from the deadline.
@@ -254,17 +267,29 @@ def _alerts(facts, as_of, km, ct, crit, belt, history, findings, spec, reference
         severity = "warning" if soon or ct.kind == "contre_visite" else "info"
         alerts.append(Alert("controle_technique", ct.due_date, severity, ct.reason))
 
-    if crit.status == "non_classe":
-        alerts.append(Alert("crit_air", None, "warning", crit.basis))
-    else:
-        alerts.append(
-            Alert(
-                "crit_air",
-                None,
-                "info",
-                f"{crit.basis} Vérifiez les restrictions des zones à faibles émissions (ZFE) de vos trajets.",
+    alerts.append(Alert("crit_air", None, "warning" if crit.status == "non_classe" else "info", crit.basis))
+    # Issue 14 rule 6: a precise ZFE verdict (zfe.json, dated), not "check the rules".
+    if crit.status != "indetermine":
+        severity = "info"
+        if zfe.allowed is False:
+            severity = "critical"
+        elif zfe.allowed is None:
+            severity = "warning"
+        alerts.append(Alert("zfe", None, severity, zfe.message))
+    if facts.fuel_type == "electrique":
+        spec_label = spec.label if spec is not None else ""
+        if facts.battery_rental_monthly is None and any(
+            name in spec_label for name in ("Zoe", "Kangoo", "Twizy", "Fluence")
+        ):
+            alerts.append(
+                Alert(
+                    "batterie",
+                    None,
+                    "info",
+                    "Beaucoup de ces modèles ont été vendus avec une batterie en location : si c'est le cas, "
+                    "indiquez le loyer mensuel, il compte dans le coût et dans la valeur de revente.",
+                )
             )
-        )
 
     if belt is not None:
         if belt.overdue:

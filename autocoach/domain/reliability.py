@@ -137,17 +137,24 @@ def applicable_weaknesses(
             continue
         if fuel not in w.fuels and not (fuel == "gpl" and "essence" in w.fuels):
             continue
+        if engine is not None and any(f" {k} " in engine for k in w.excludes):
+            continue  # a sibling engine/gearbox that is not concerned (EA288, EAT6)
+        coded = engine is not None and any(f" {k} " in engine for k in w.codes)
         certain = True
         if w.gearbox:
-            if facts.gearbox is None:
+            if facts.gearbox is None and not coded:
                 certain = False
             elif facts.gearbox != w.gearbox:
                 continue
-        if w.engine_keywords:
+        if w.engine_keywords and not coded:
             if engine is None:
                 certain = False
             elif not any(f" {k} " in engine for k in w.engine_keywords):
                 continue
+        if w.codes and not coded:
+            # Only the family is known (a TDI, an automatic gearbox): the
+            # precise code decides, so the owner is asked to check.
+            certain = False
         remedy = None
         if w.remedy_category:
             done = [e for e in facts.expenses if e.category == w.remedy_category]
@@ -357,7 +364,13 @@ def assess_reliability(
         factors.append(_maintenance_factor(history or maintenance_history(facts, as_of)))
         factors.append(_ct_factor(facts, as_of, age))
 
-    weak = [_weakness_factor(a) for a in applicable_weaknesses(facts, spec, reference)]
+    # A typical car of another model (comparisons) has no known version: only
+    # the weaknesses that hold for every version of it apply.
+    weak = [
+        _weakness_factor(a)
+        for a in applicable_weaknesses(facts, spec, reference)
+        if a.certain or not typical
+    ]
     total_weak = sum(f.weight for f in weak)
     if total_weak < WEAKNESS_CAP:
         # Scale down so several weaknesses never sink a car on their own.

@@ -35,7 +35,7 @@ from autocoach.domain.formatting import (
     format_km,
     round_half_up,
 )
-from autocoach.domain.rules import TechnicalInspectionStatus, add_months, years_between
+from autocoach.domain.rules import TechnicalInspectionStatus, add_months, estimated_when, years_between
 from autocoach.domain.territory import carte_grise_rate, insurance_yearly
 
 __all__ = [
@@ -281,13 +281,13 @@ def _ct_line(reference: ReferenceData, as_of: date, ct: TechnicalInspectionStatu
             "Contrôle technique",
             int(round_half_up(price / 24)),
             f"Un contrôle tous les 2 ans à environ {format_eur(price)} (tarifs libres, estimation AutoCoach), "
-            f"prochain avant le {format_date(ct.due_date)}.",
+            + (f"premier {estimated_when(ct.due_date)} (date estimée)." if ct.estimated else f"prochain avant le {format_date(ct.due_date)}."),
         )
     return CostLine(
         "controle_technique",
         "Contrôle technique",
         0,
-        f"Premier contrôle technique avant le {format_date(ct.due_date)} : rien à prévoir dans les 2 ans.",
+        f"Premier contrôle technique {estimated_when(ct.due_date) + ' (date estimée)' if ct.estimated else 'avant le ' + format_date(ct.due_date)} : rien à prévoir dans les 2 ans.",
     )
 
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from autocoach.domain.facts import TechnicalInspection
-from autocoach.domain.formatting import format_date
+from autocoach.domain.formatting import format_date, format_month_year
 
 __all__ = [
     "CT_FINE_EUR",
@@ -95,6 +95,9 @@ class TechnicalInspectionStatus:
     overdue: bool
     last_inspection: TechnicalInspection | None
     reason: str  # French, explains how the date was computed
+    # Derived from a guessed registration date (year only, 1 July assumed):
+    # shown as "vers juillet 2023", never as a deadline.
+    estimated: bool = False
 
 
 def _sorted(inspections: Iterable[TechnicalInspection], as_of: date | None) -> list[TechnicalInspection]:
@@ -189,15 +192,30 @@ def _status_from(
     return due, "periodique", None, last, reason
 
 
+def estimated_when(day: date) -> str:
+    """A date derived from a guess, as French words: "vers juillet 2019"."""
+    return f"vers {format_month_year(day)}"
+
+
+ESTIMATE_NOTE = (
+    "date estimée : la date de première immatriculation est inconnue, AutoCoach suppose le "
+    "1er juillet de l'année ; indiquez-la pour une échéance exacte"
+)
+
+
 def technical_inspection_status(
     first_registration: date,
     inspections: Iterable[TechnicalInspection] = (),
     as_of: date | None = None,
+    *,
+    estimated_registration: bool = False,
 ) -> TechnicalInspectionStatus:
     """Next CT deadline with its kind and explanation.
 
     Inspections dated after `as_of` are ignored. The due date is the last day
     the car may still be driven legally (the anniversary date).
+    `estimated_registration`: the first registration is a guess (year only);
+    dates derived from it are then worded as estimates.
     """
     history = _sorted(inspections, as_of)
     due, kind, start, last, reason = _status_from(first_registration, history)
@@ -212,8 +230,24 @@ def technical_inspection_status(
             f"{format_date(due)} : ajoutez le dernier procès-verbal ou le rapport Histovec pour "
             f"connaître la prochaine échéance (rouler sans contrôle valide : amende de {CT_FINE_EUR} €)."
         )
+    estimated = estimated_registration and all(i.result == "ajourne" for i in history)
+    if estimated:
+        if kind == "inconnu":
+            reason = (
+                f"Aucun contrôle technique enregistré alors que le premier était à faire "
+                f"{estimated_when(due)} ({ESTIMATE_NOTE}) : ajoutez le dernier procès-verbal ou le "
+                f"rapport Histovec pour connaître la prochaine échéance."
+            )
+        else:
+            reason = f"Premier contrôle technique {estimated_when(due)} ({ESTIMATE_NOTE})."
     return TechnicalInspectionStatus(
-        due_date=due, kind=kind, window_start=start, overdue=overdue, last_inspection=last, reason=reason
+        due_date=due,
+        kind=kind,
+        window_start=start,
+        overdue=overdue,
+        last_inspection=last,
+        reason=reason,
+        estimated=estimated,
     )
 
 

@@ -201,6 +201,7 @@ def analyze(
         ct_pending=ct.kind in ("contre_visite", "immediat"),
         zfe_ban=f"{crit.label}, interdite à {ban.name.split(' (')[0]} depuis le {format_date(ban.since)}" if ban and ban.since else None,
         age=age,
+        as_of=as_of,
     )
     estimate = estimate_value(ctx, age, km)
     next_year = vehicle_value(ctx, age + 1, km + annual_km)

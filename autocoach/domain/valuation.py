@@ -36,7 +36,7 @@ from autocoach.domain.formatting import (
     format_month_year,
 )
 from autocoach.domain.odometer import OdometerReport
-from autocoach.domain.reliability import TimingBeltStatus, applicable_weaknesses
+from autocoach.domain.reliability import UNKNOWN_ENGINE_FACTOR, TimingBeltStatus, applicable_weaknesses
 from autocoach.domain.rules import (
     SaleInspectionCheck,
     TechnicalInspectionStatus,
@@ -63,7 +63,8 @@ __all__ = [
     "resale_advice",
 ]
 
-BASE_SPREAD = 0.08  # ± around the point estimate for a catalogued model
+BASE_SPREAD = 0.08  # ± around the point estimate for a catalogued model, version known
+UNKNOWN_VERSION_SPREAD = 0.12  # trim and options unknown: listings differ more
 UNKNOWN_MODEL_SPREAD = 0.15
 DOUBT_SPREAD = 0.05  # extra when the odometer is doubtful
 ASK_FACTOR = 1.05  # asking price leaves room for negotiation
@@ -217,6 +218,7 @@ def valuation_context(
     ct_pending: bool = False,
     zfe_ban: str | None = None,
     age: float | None = None,
+    as_of: date | None = None,
 ) -> ValuationContext:
     """Price, profile and the age/km-independent factors of one car.
 
@@ -256,11 +258,11 @@ def valuation_context(
         apply(1 - 0.03 * n, f"{facts.claims_count} sinistre(s) expertisé(s)")
     for applied in applicable_weaknesses(facts, spec, reference):
         effect = market["weakness_effects"].get(applied.weakness.id)
-        if effect is None:
-            continue
+        if effect is None or (as_of is not None and as_of < date.fromisoformat(effect["since"])):
+            continue  # a reputation moves prices only once it is public
         loss = 1 - float(effect["factor"])
         if not applied.certain:
-            loss /= 2  # the buyer cannot tell either: half the discount
+            loss *= UNKNOWN_ENGINE_FACTOR  # engine not known: as in the reliability score
         if applied.remedy is not None:
             loss /= 2  # the part was replaced: the reputation remains
         apply(1 - loss, effect["label"])
@@ -275,7 +277,10 @@ def valuation_context(
     rental = market["battery_rental"]
     battery_rental = facts.fuel_type == "electrique" and bool(facts.battery_rental_monthly)
 
-    spread = BASE_SPREAD if spec is not None else UNKNOWN_MODEL_SPREAD
+    if spec is None:
+        spread = UNKNOWN_MODEL_SPREAD
+    else:
+        spread = BASE_SPREAD if (facts.version or facts.engine) else UNKNOWN_VERSION_SPREAD
     if odometer is not None and not odometer.consistent:
         spread += DOUBT_SPREAD
     return ValuationContext(

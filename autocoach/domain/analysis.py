@@ -216,7 +216,7 @@ def analyze(
         value_next_year=next_year,
         ct=ct,
     )
-    checklist = sale_checklist(facts, sale, odometer)
+    checklist = sale_checklist(facts, sale, odometer, ct)
     blockers = tuple(item.label for item in checklist if item.status == "blocking")
     resale = resale_advice(
         facts,
@@ -290,10 +290,10 @@ _SITUATION_BLOCKERS = (
 )
 _BLOCKER_WORDS: dict[str, str] = {f"situation_{flag}": words for flag, _, words in _SITUATION_BLOCKERS}
 _BLOCKER_WORDS["kilometrage"] = "l'incohérence du kilométrage n'est pas éclaircie"
-_BLOCKER_WORDS["controle_technique"] = "un contrôle technique de moins de 6 mois n'est pas passé"
+_BLOCKER_WORDS["controle_technique"] = "un contrôle technique valide de moins de 6 mois n'est pas passé"
 
 
-def sale_checklist(facts: VehicleFacts, sale, odometer) -> tuple[SaleCheckItem, ...]:  # type: ignore[no-untyped-def]
+def sale_checklist(facts: VehicleFacts, sale, odometer, ct) -> tuple[SaleCheckItem, ...]:  # type: ignore[no-untyped-def]
     """"Pour vendre en règle": administrative situation, mileage, CT."""
     items: list[SaleCheckItem] = []
     s = facts.situation
@@ -316,9 +316,16 @@ def sale_checklist(facts: VehicleFacts, sale, odometer) -> tuple[SaleCheckItem, 
         items.append(SaleCheckItem("kilometrage", "Kilométrage", "warning", "Un relevé semble erroné : vérifiez-le ou marquez-le comme erreur de saisie."))
     else:
         items.append(SaleCheckItem("kilometrage", "Kilométrage", "ok", "Relevés kilométriques cohérents."))
-    items.append(
-        SaleCheckItem("controle_technique", "Contrôle technique", "ok" if sale.ok else "blocking", sale.message)
-    )
+    # A CT that is missing, expired or failed blocks the sale; one that is
+    # valid but over 6 months old is a step to take before selling (a new CT),
+    # not a blocker: every car over 4 years would otherwise be "unsellable".
+    if sale.ok:
+        ct_status = "ok"
+    elif ct.overdue or ct.kind in ("inconnu", "immediat") or sale.valid_until is None:
+        ct_status = "blocking"
+    else:
+        ct_status = "warning"
+    items.append(SaleCheckItem("controle_technique", "Contrôle technique", ct_status, sale.message))
     return tuple(items)
 
 

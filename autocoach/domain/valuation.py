@@ -435,10 +435,15 @@ def _moments(
     return sorted(found, key=lambda m: m.deadline)
 
 
+def _que(clause: str) -> str:
+    """"que" + clause, elided before a vowel ("qu'un contrôle…")."""
+    return ("qu'" if clause[:1].lower() in "aeiouyéèêh" else "que ") + clause
+
+
 def _join_clauses(clauses: tuple[str, ...]) -> str:
-    if len(clauses) == 1:
-        return clauses[0]
-    return ", ".join(clauses[:-1]) + " et que " + clauses[-1]
+    """"que A, que B et que C" as French reads it."""
+    parts = [_que(c) for c in clauses]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
 
 
 def resale_advice(
@@ -467,7 +472,7 @@ def resale_advice(
     yearly_loss = max(0.0, estimate.raw - next_year_value)
     if blockers:
         when = None
-        label = "Vente impossible tant que " + _join_clauses(blockers)
+        label = "Vente impossible tant " + _join_clauses(blockers)
         reason = "Régularisez d'abord : aucune date de vente ne peut être conseillée avant."
     elif moments:
         best = moments[0]

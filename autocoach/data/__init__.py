@@ -253,6 +253,8 @@ class ReferenceData:
     zfe: Mapping[str, Any] = field(default_factory=dict)  # zfe.json
     schedules: Mapping[str, Any] = field(default_factory=dict)  # service_schedules.json
     market: Mapping[str, Any] = field(default_factory=dict)  # market.json
+    # Checkable sources (publisher, title, date, url) of the price snapshots.
+    references: Mapping[str, Any] = field(default_factory=dict)
     _make_index: Mapping[str, str] = field(repr=False, default_factory=dict)
 
     # -- catalogue ---------------------------------------------------------
@@ -568,6 +570,7 @@ def _build(overrides: Mapping[str, Any] | None) -> ReferenceData:
         zfe=_frozen(extra["zfe.json"]),
         schedules=_frozen(extra["service_schedules.json"]),
         market=_frozen(extra["market.json"]),
+        references=_frozen({"fuel": snapshot["source"], "electricity": elec["source"]}),
         fingerprint=fp,
         _make_index=MappingProxyType(make_index),
     )

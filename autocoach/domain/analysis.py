@@ -58,6 +58,7 @@ __all__ = [
     "Alert",
     "AnalysisResult",
     "SaleCheckItem",
+    "SourceRef",
     "analyze",
     "inputs_hash",
     "sale_checklist",
@@ -81,6 +82,19 @@ class Alert:
     due_date: date | None
     severity: str  # "critical", "warning", "info"
     message: str  # French
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source shown to the owner: checkable (publisher, title, date, URL), or
+    marked as an AutoCoach estimate."""
+
+    topic: str  # French: what it backs
+    publisher: str
+    title: str
+    date: str
+    url: str
+    estimate: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,7 @@ class AnalysisResult:
     next_technical_inspection_estimated: bool = False
     sale_checklist: tuple[SaleCheckItem, ...] = ()
     sale_blocked: bool = False
+    references: tuple[SourceRef, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         """Plain JSON types: dates as YYYY-MM-DD, numbers as numbers."""
@@ -271,7 +286,51 @@ def analyze(
         next_technical_inspection_estimated=ct.estimated,
         sale_checklist=checklist,
         sale_blocked=bool(blockers),
+        references=_references(facts, reference, make, zfe),
     )
+
+
+# ---------------------------------------------------------------------------
+# Sources shown to the owner (issue 14: checkable, or marked as estimates)
+
+
+def _ref(topic: str, source: Mapping[str, Any]) -> SourceRef:
+    return SourceRef(topic, source["publisher"], source["title"], source["date"], source["url"])
+
+
+def _references(facts: VehicleFacts, reference: ReferenceData, make, zfe: ZfeVerdict) -> tuple[SourceRef, ...]:  # type: ignore[no-untyped-def]
+    refs: list[SourceRef] = []
+    if facts.fuel_type != "electrique":
+        refs.append(_ref("Prix des carburants", reference.references["fuel"]))
+    if facts.fuel_type in ("electrique", "hybride_rechargeable"):
+        refs.append(_ref("Prix de l'électricité", reference.references["electricity"]))
+    sources = reference.regions["sources"]
+    refs.append(_ref("Assurance", sources["insurance_2025"]))
+    refs.append(_ref("Assurance", sources["insurance_2025_check"]))
+    refs.append(_ref("Carte grise", sources["cheval_2025"]))
+    if facts.fuel_type == "electrique":
+        refs.append(_ref("Carte grise des voitures électriques", sources["ev_2025"]))
+    zsources = reference.zfe["sources"]
+    for key in reference.zfe["legal_status"]["sources"]:
+        refs.append(_ref("Statut des ZFE", zsources[key]))
+    if zfe.zone is not None:
+        refs.append(_ref(f"ZFE {zfe.zone.name}", zsources[zfe.zone.source]))
+    if facts.fuel_type == "electrique" and make is not None:
+        entry = reference.schedules["electric_by_make"].get(make.name)
+        if entry is not None and entry.get("source"):
+            refs.append(_ref("Entretien", reference.schedules["sources"][entry["source"]]))
+    refs.append(
+        SourceRef(
+            "Décote, entretien et fiabilité",
+            "AutoCoach",
+            "Estimation AutoCoach (profils de décote calibrés sur des prix réels relevés, "
+            "coûts d'entretien moyens, pénalités de fiabilité)",
+            "2026-11",
+            "",
+            estimate=True,
+        )
+    )
+    return tuple(refs)
 
 
 # ---------------------------------------------------------------------------

@@ -274,6 +274,12 @@ def valuation_context(
         gap = (facts.battery_soh - expected) / 100 * float(soh["weight"])
         cap = float(soh["cap"])
         apply(1 + min(cap, max(-cap, gap)), f"{soh['label']} {facts.battery_soh} % (environ {format_decimal(max(0.0, expected), 0)} % attendus à cet âge)")
+    if as_of is not None:
+        index = market["used_market_index"]
+        years = sorted(int(y) for y in index["by_year"])
+        year = min(max(as_of.year, years[0]), years[-1])
+        level = float(index["by_year"][str(year)])
+        apply(level, f"{index['label']} {as_of.year}")
     rental = market["battery_rental"]
     battery_rental = facts.fuel_type == "electrique" and bool(facts.battery_rental_monthly)
 

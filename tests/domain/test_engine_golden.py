@@ -12,7 +12,7 @@ of reliability.py, valuation.py, costs.py, rules.py) and the reference data
 - new price × 0.98^(2024 − year); depreciation profiles (recalibrated on real
   market prices, issue 14): francaise 17/13/9/8/7 % then 6 %, standard
   22/13/9/8/7 % then 6 %,
-  dacia 7/8/7/7/6 % then 5 %, valeur_sure 18/12/9/8/6 % then 5 %,
+  dacia 6.6/3/2/2/2 % then 5 %, valeur_sure 18/12/9/8/6 % then 5 %,
   electrique 28/17/12/10/8 % then 7 % (linear inside a year);
 - effective age = age + 0.5 × clamp(km / std − age, −2, +10), std 15,000 km
   (20,000 diesel); × 0.96 at ≥100k km, × 0.96 more at ≥150k, × 0.95 at ≥200k;
@@ -245,11 +245,12 @@ def test_dacia_sandero_lpg() -> None:
     #   25,000 / 2.6804 yr = 9,327 → 9,300.
     # Reliability: age -0.5; owners 0 +0.3; no invoice -0.3; CT +0.3; Dacia +0.1 → 6.9.
     # Value: 14,000 × 0.98^4 = 12,913; eff. age 6.649 + 0.5 × (4.667 - 6.649) = 5.658;
-    #   D(dacia) = .93×.92×.93×.93×.94 × (1 - .05 × .658) = .67273 → 8,687 → 8,700;
-    #   no version → ± 12 % (7,650 - 9,750).
+    #   D(dacia, issue 14: carVertical's Duster, -6.6 % then -15 % over 5 years)
+    #   = .934×.97×.98×.98×.98 × (1 - .05 × .658) = .82465 → 10,649 → 10,650;
+    #   no version → ± 12 % (9,350 - 11,950).
     # Costs: 7.6 l GPL × 93 × 0.987 / 12 = 58.1 → 58; insurance 56; maintenance
     #   38 × 0.9 × 1.066 × 0.872 = 31.8 → 32; CT 3; bought new in 2020, more than
-    #   48 months ago → taxes 0; depreciation 35.9 → 36. Total 185.
+    #   48 months ago → taxes 0; depreciation 44. Total 193.
     r = run({"brand": "Dacia", "model": "Sandero Stepway", "year": 2020, "first_registration_date": "2020-04-01",
              "mileage": 70000, "fuel_type": "GPL", "previous_owners": 0, "euro_class": "EURO6",
              "purchase_date": "2020-04-01", "purchase_price": 12000, "fiscal_power": 5,
@@ -259,8 +260,8 @@ def test_dacia_sandero_lpg() -> None:
              ]})
     assert r.annual_km == 9300
     assert r.reliability_score == 6.9
-    assert_value(r, 7650, 8700, 9750)
-    assert lines(r) == {"depreciation": 36, "energy": 58, "insurance": 56, "maintenance": 32,
+    assert_value(r, 9350, 10650, 11950)
+    assert lines(r) == {"depreciation": 44, "energy": 58, "insurance": 56, "maintenance": 32,
                         "controle_technique": 3, "taxes": 0}
     assert r.crit_air == 1
     assert r.next_technical_inspection == date(2028, 3, 10)

@@ -363,3 +363,15 @@ def test_puretech_reputation_lowers_the_value_with_its_effect_explained() -> Non
     assert "PureTech" in now.resale.reasoning and "(-15 %)" in now.resale.reasoning
     assert "PureTech" not in run(puretech, as_of=date(2023, 6, 1)).resale.reasoning
     assert "PureTech" not in run(other).resale.reasoning
+
+
+def test_value_follows_the_used_car_market_level_of_its_date() -> None:
+    # Used-car prices jumped in 2021-2022 (Caradisiac, 02/2022: « une inflation sans
+    # précédent des prix sur le marché de la seconde main »); market.json levels,
+    # calibrated on the tuning part of market_prices.json: 0.8 until 2020, 0.9 in 2021.
+    clio = {"brand": "Renault", "model": "Clio", "fuel_type": "essence", "previous_owners": 1}
+    in_2020 = run({**clio, "year": 2015, "first_registration_date": "2015-06-01", "mileage": 75000}, as_of=date(2020, 6, 1))
+    in_2023 = run({**clio, "year": 2018, "first_registration_date": "2018-06-01", "mileage": 75000}, as_of=date(2023, 6, 1))
+    assert "niveau des prix de l'occasion en 2020 (-20 %)" in in_2020.resale.reasoning
+    assert "niveau des prix" not in in_2023.resale.reasoning
+    assert "niveau des prix" not in run(car()).resale.reasoning  # today: the reference level

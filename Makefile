@@ -38,6 +38,7 @@ test-fast: lint
 # Speed figures, printed and written to bench/RESULTS.md (no timed tests).
 bench: setup-test
 	cd bench && ../.venv/bin/python bench_analysis.py
+	cd bench && ../.venv/bin/python bench_valuation.py
 	cd bench && ../.venv/bin/python bench_ads.py
 	cd bench && ../.venv/bin/python bench_report.py
 	cd bench && ../.venv/bin/python bench_documents.py

@@ -187,6 +187,23 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_prices_update(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from autocoach.services.fuel_prices import FEED_URL, FeedError, default_snapshot_path, update_snapshot
+
+    path = Path(args.output) if args.output else default_snapshot_path()
+    try:
+        snapshot = update_snapshot(args.url or FEED_URL, path, timeout=args.timeout)
+    except FeedError as exc:
+        raise CommandError(f"{exc} Les prix enregistrés restent utilisés.") from exc
+    except OSError as exc:
+        raise CommandError(f"Impossible d'écrire « {path} » : {exc.strerror}. Les prix enregistrés restent utilisés.") from exc
+    figures = ", ".join(f"{fuel} {price:.3f} €/l".replace(".", ",") for fuel, price in sorted(snapshot.prices.items()))
+    print(f"Prix des carburants du {snapshot.day:%d/%m/%Y} ({snapshot.stations} stations) : {figures}.")
+    return EXIT_OK
+
+
 def _cmd_migrate(_args: argparse.Namespace) -> int:
     from autocoach.services.migrations import upgrade_to_head
 
@@ -258,6 +275,18 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--force", action="store_true", help="restaurer même si la base contient déjà des comptes")
 
     add("migrate", _cmd_migrate, "Applique les migrations de la base de données.")
+
+    prices = commands.add_parser("prices", help="Prix de référence (carburants).", description="Prix de référence (carburants).")
+    prices_commands = prices.add_subparsers(dest="prices_command", metavar="ACTION", required=True)
+    update = prices_commands.add_parser(
+        "update",
+        help="Met à jour l'instantané des prix des carburants depuis le flux officiel (prix-carburants).",
+        description="Met à jour l'instantané des prix des carburants depuis le flux officiel (prix-carburants).",
+    )
+    update.set_defaults(handler=_cmd_prices_update)
+    update.add_argument("--url", help="adresse du flux (par défaut : data.economie.gouv.fr)")
+    update.add_argument("--output", help="fichier d'instantané à écrire (par défaut : celui du paquet)")
+    update.add_argument("--timeout", type=float, default=60.0, help="délai maximal en secondes")
     return parser
 
 

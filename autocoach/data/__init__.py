@@ -37,7 +37,15 @@ __all__ = [
     "OVERRIDE_KEYS",
 ]
 
-_FILES = ("models.json", "prices.json")
+_FILES = (
+    "models.json",
+    "prices.json",
+    "fuel_snapshot.json",
+    "regions.json",
+    "zfe.json",
+    "service_schedules.json",
+    "market.json",
+)
 
 # Keys accepted in `load_reference(overrides=...)`, with what they replace.
 OVERRIDE_KEYS: dict[str, str] = {
@@ -101,6 +109,12 @@ class Weakness:
     penalty: float
     gearbox: str | None = None
     remedy_category: str | None = None
+    # Precise engine/gearbox codes or version names ("ea189", "etg6"): a match
+    # makes the weakness certain; a family keyword alone leaves it uncertain.
+    codes: tuple[str, ...] = ()
+    # Codes of sibling parts that are NOT concerned ("ea288", "eat6"): a match
+    # rules the weakness out.
+    excludes: tuple[str, ...] = ()
 
     def applies_to_year(self, year: int) -> bool:
         return self.years[0] <= year <= self.years[1]
@@ -183,18 +197,28 @@ class Prices:
     maintenance_km_min: float
     maintenance_km_max: float
     timing_belt_job: float
-    carte_grise_rate_per_cv: float
+    carte_grise_rate_per_cv: float  # national average, or the owner's override
     carte_grise_fixed: float
     carte_grise_old_years: float
     carte_grise_old_factor: float
     carte_grise_amortisation_months: int
     annual_km_default: int
+    charging_losses: float = 0.0  # share of energy lost when charging at home
+    electricity_period: str = ""
+    fuel_snapshot_date: str = ""
+    carte_grise_rate_is_override: bool = False
+    insurance_is_override: bool = False
+
+    @property
+    def electricity_home_effective(self) -> float:
+        """€ per kWh reaching the battery at home (tariff + charging losses)."""
+        return self.electricity_home * (1 + self.charging_losses)
 
     @property
     def electricity_blended(self) -> float:
-        """€/kWh for an average charging mix (mostly at home)."""
+        """€/kWh for an average charging mix (mostly at home, losses included)."""
         share = self.public_charging_share
-        return self.electricity_home * (1 - share) + self.electricity_public * share
+        return self.electricity_home_effective * (1 - share) + self.electricity_public * share
 
 
 @dataclass(frozen=True)
@@ -225,6 +249,12 @@ class ReferenceData:
     prices: Prices
     sources: Mapping[str, str]
     fingerprint: str  # sha256 of the data files and overrides, for caching
+    regions: Mapping[str, Any] = field(default_factory=dict)  # regions.json
+    zfe: Mapping[str, Any] = field(default_factory=dict)  # zfe.json
+    schedules: Mapping[str, Any] = field(default_factory=dict)  # service_schedules.json
+    market: Mapping[str, Any] = field(default_factory=dict)  # market.json
+    # Checkable sources (publisher, title, date, url) of the price snapshots.
+    references: Mapping[str, Any] = field(default_factory=dict)
     _make_index: Mapping[str, str] = field(repr=False, default_factory=dict)
 
     # -- catalogue ---------------------------------------------------------
@@ -305,7 +335,16 @@ def _raw() -> tuple[dict[str, Any], dict[str, Any], str]:
         digest.update(blobs[name])
     models = json.loads(blobs["models.json"])
     prices = json.loads(blobs["prices.json"])
+    prices["_extra"] = {name: json.loads(blobs[name]) for name in _FILES[2:]}
     return models, prices, digest.hexdigest()
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 def _timing_list(value: Any) -> tuple[tuple[int, int | None, str], ...]:
@@ -314,6 +353,12 @@ def _timing_list(value: Any) -> tuple[tuple[int, int | None, str], ...]:
     if isinstance(value, str):
         return ((0, None, value),)
     return tuple((int(a), None if b is None else int(b), str(p)) for a, b, p in value)
+
+
+def _french_date(iso: str) -> str:
+    """'2026-03-15' -> '15/03/2026' (the data module cannot import formatting)."""
+    parts = iso.split("-")
+    return "/".join(reversed(parts)) if len(parts) == 3 else iso
 
 
 def _positive(name: str, value: Any, *, upper: float | None = None) -> float:
@@ -357,6 +402,8 @@ def _build(overrides: Mapping[str, Any] | None) -> ReferenceData:
             penalty=float(w["penalty"]),
             gearbox=w.get("gearbox"),
             remedy_category=w.get("remedy_category"),
+            codes=tuple(normalize_name(k) for k in w.get("codes", ())),
+            excludes=tuple(normalize_name(k) for k in w.get("excludes", ())),
         )
         for wid, w in models_raw["weaknesses"].items()
     }
@@ -438,6 +485,12 @@ def _build(overrides: Mapping[str, Any] | None) -> ReferenceData:
         latest = max(series, key=lambda e: e["period"])
         fuel_price[fuel] = float(latest["price"])
         fuel_period[fuel] = str(latest["period"])
+    extra = prices_raw["_extra"]
+    snapshot = extra["fuel_snapshot.json"]
+    for fuel, price in snapshot["prices"].items():
+        if fuel in fuel_price and price is not None:
+            fuel_price[fuel] = float(price)
+            fuel_period[fuel] = f"relevé du {_french_date(snapshot['date'])}"
     for fuel, price in dict(overrides.get("fuel_prices") or {}).items():
         if fuel not in fuel_price:
             raise ValueError(f"Carburant inconnu dans les réglages de prix : {fuel}.")
@@ -479,6 +532,11 @@ def _build(overrides: Mapping[str, Any] | None) -> ReferenceData:
         carte_grise_old_factor=float(cg["old_vehicle_factor"]),
         carte_grise_amortisation_months=int(cg["amortisation_months"]),
         annual_km_default=int(pick("annual_km_default", prices_raw["usage"]["annual_km_default"], 200000)),
+        charging_losses=float(elec.get("charging_losses", 0.0)),
+        electricity_period=str(elec.get("home_period", "")),
+        fuel_snapshot_date=str(snapshot["date"]),
+        carte_grise_rate_is_override="carte_grise_rate_per_cv" in overrides,
+        insurance_is_override="insurance_monthly" in overrides,
     )
 
     sources = {
@@ -487,7 +545,7 @@ def _build(overrides: Mapping[str, Any] | None) -> ReferenceData:
         "makes": models_raw["makes_source"],
         "timing": models_raw["timing_presets"]["_source"],
         "prices": prices_raw["_source"],
-        "fuel": prices_raw["fuel_prices"]["_source"],
+        "fuel": snapshot["_source"],
         "electricity": elec["_source"],
         "controle_technique": ct["_source"],
         "insurance": ins["_source"],
@@ -508,6 +566,11 @@ def _build(overrides: Mapping[str, Any] | None) -> ReferenceData:
         valuation=valuation,
         prices=prices,
         sources=MappingProxyType(sources),
+        regions=_frozen(extra["regions.json"]),
+        zfe=_frozen(extra["zfe.json"]),
+        schedules=_frozen(extra["service_schedules.json"]),
+        market=_frozen(extra["market.json"]),
+        references=_frozen({"fuel": snapshot["source"], "electricity": elec["source"]}),
         fingerprint=fp,
         _make_index=MappingProxyType(make_index),
     )

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from autocoach.data import ReferenceData, load_reference
 from autocoach.domain.comparison import Comparison, compare_models
-from autocoach.domain.costs import CostLine, estimate_monthly_costs, segment_for
+from autocoach.domain.costs import LEAVES_OUT, CostLine, estimate_monthly_costs, segment_for
 from autocoach.domain.facts import VehicleFacts
 from autocoach.domain.formatting import (
     format_date,
@@ -29,17 +29,20 @@ from autocoach.domain.reliability import (
     applicable_weaknesses,
     assess_reliability,
     maintenance_history,
+    service_schedule,
     timing_belt_status,
 )
 from autocoach.domain.rules import (
     CT_FINE_EUR,
     add_months,
     crit_air_details,
+    estimated_when,
     sale_inspection_check,
     technical_inspection_status,
     years_between,
 )
 from autocoach.domain.scenarios import Scenario, keep_or_sell_scenarios
+from autocoach.domain.territory import ZfeVerdict, big_city_ban, zfe_verdict
 from autocoach.domain.valuation import (
     ResaleAdvice,
     ValuePoint,
@@ -50,16 +53,27 @@ from autocoach.domain.valuation import (
     vehicle_value,
 )
 
-__all__ = ["ENGINE_VERSION", "Alert", "AnalysisResult", "analyze", "inputs_hash", "SEVERITIES"]
+__all__ = [
+    "ENGINE_VERSION",
+    "Alert",
+    "AnalysisResult",
+    "SaleCheckItem",
+    "SourceRef",
+    "analyze",
+    "inputs_hash",
+    "sale_checklist",
+    "SEVERITIES",
+]
 
 # Bump when a rule or a weight changes: cached analyses are then recomputed.
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 
 # Alert severities, most serious first.
 SEVERITIES = ("critical", "warning", "info")
 
 # Alert types (stable ids): controle_technique, crit_air, distribution,
-# entretien, kilometrage, situation_administrative, faiblesse_connue.
+# entretien, kilometrage, situation_administrative, faiblesse_connue, zfe,
+# batterie.
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,29 @@ class Alert:
     type: str
     due_date: date | None
     severity: str  # "critical", "warning", "info"
+    message: str  # French
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source shown to the owner: checkable (publisher, title, date, URL), or
+    marked as an AutoCoach estimate."""
+
+    topic: str  # French: what it backs
+    publisher: str
+    title: str
+    date: str
+    url: str
+    estimate: bool = False
+
+
+@dataclass(frozen=True)
+class SaleCheckItem:
+    """One line of "Pour vendre en règle": blocking items make a sale impossible."""
+
+    key: str  # "situation_<flag>", "kilometrage", "controle_technique"
+    label: str  # French
+    status: str  # "ok", "blocking", "warning"
     message: str  # French
 
 
@@ -97,6 +134,15 @@ class AnalysisResult:
     odometer_findings: tuple[OdometerFinding, ...]
     summary: str
     sources: Mapping[str, str]
+    # Added by issue 14 (keys above stay stable for the pages).
+    monthly_cost_leaves_out: str = LEAVES_OUT
+    crit_air_basis: str = ""
+    zfe_message: str = ""
+    zfe_allowed: bool | None = None
+    next_technical_inspection_estimated: bool = False
+    sale_checklist: tuple[SaleCheckItem, ...] = ()
+    sale_blocked: bool = False
+    references: tuple[SourceRef, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         """Plain JSON types: dates as YYYY-MM-DD, numbers as numbers."""
@@ -146,15 +192,21 @@ def analyze(
     odometer = check_odometer(facts, as_of)
     km = odometer.current_km
     annual_km, annual_basis = estimate_annual_km(facts, as_of, odometer, reference.prices.annual_km_default)
-    history = maintenance_history(facts, as_of)
+    interval, _ = service_schedule(facts, make, reference)
+    history = maintenance_history(facts, as_of, interval)
     belt = timing_belt_status(facts, as_of, reference, spec, km, annual_km)
     belt_cost = reference.prices.timing_belt_job
-    ct = technical_inspection_status(reg, facts.technical_inspections, as_of)
+    guessed = facts.first_registration_date is None  # year only: 1 July assumed
+    ct = technical_inspection_status(reg, facts.technical_inspections, as_of, estimated_registration=guessed)
     sale = sale_inspection_check(reg, facts.technical_inspections, as_of)
 
     reliability = assess_reliability(
-        facts, as_of, reference, spec=spec, make=make, odometer=odometer, history=history
+        facts, as_of, reference, spec=spec, make=make, odometer=odometer, history=history, annual_km=annual_km
     )
+    crit = crit_air_details(facts.fuel_type, facts.euro_class, facts.first_registration_date, facts.year)
+    classified = crit.status != "indetermine"
+    zfe = zfe_verdict(crit.category, classified, facts.postcode, reference, as_of)
+    ban = big_city_ban(crit.category, classified, reference, as_of)
     ctx = valuation_context(
         facts,
         reference,
@@ -162,6 +214,9 @@ def analyze(
         make=make,
         odometer=odometer,
         ct_pending=ct.kind in ("contre_visite", "immediat"),
+        zfe_ban=f"{crit.label}, interdite à {ban.name.split(' (')[0]} depuis le {format_date(ban.since)}" if ban and ban.since else None,
+        age=age,
+        as_of=as_of,
     )
     estimate = estimate_value(ctx, age, km)
     next_year = vehicle_value(ctx, age + 1, km + annual_km)
@@ -176,6 +231,8 @@ def analyze(
         value_next_year=next_year,
         ct=ct,
     )
+    checklist = sale_checklist(facts, sale, odometer, ct)
+    blockers = tuple(item.label for item in checklist if item.status == "blocking")
     resale = resale_advice(
         facts,
         as_of,
@@ -188,12 +245,11 @@ def analyze(
         belt_cost=belt_cost,
         odometer=odometer,
         next_year_value=next_year,
+        blockers=tuple(_BLOCKER_WORDS.get(item.key, item.label) for item in checklist if item.status == "blocking"),
     )
     scenarios = keep_or_sell_scenarios(as_of, ctx, age, km, annual_km, costs, belt, belt_cost)
     comparisons = compare_models(facts, as_of, reference, spec=spec, current_km=km, annual_km=annual_km)
-    crit = crit_air_details(facts.fuel_type, facts.euro_class, facts.first_registration_date)
-
-    alerts = _alerts(facts, as_of, km, ct, crit, belt, history, odometer.findings, spec, reference)
+    alerts = _alerts(facts, as_of, km, ct, crit, zfe, belt, history, interval, odometer.findings, spec, reference)
     segment = segment_for(spec, reference)
     label = spec.label if spec is not None else facts.label
     summary = _summary(label, facts, km, reliability.score, costs.total, costs.lines, resale, ct, alerts)
@@ -224,19 +280,127 @@ def analyze(
         odometer_findings=odometer.findings,
         summary=summary,
         sources=reference.sources,
+        crit_air_basis=crit.basis,
+        zfe_message=zfe.message,
+        zfe_allowed=zfe.allowed,
+        next_technical_inspection_estimated=ct.estimated,
+        sale_checklist=checklist,
+        sale_blocked=bool(blockers),
+        references=_references(facts, reference, make, zfe),
     )
+
+
+# ---------------------------------------------------------------------------
+# Sources shown to the owner (issue 14: checkable, or marked as estimates)
+
+
+def _ref(topic: str, source: Mapping[str, Any]) -> SourceRef:
+    return SourceRef(topic, source["publisher"], source["title"], source["date"], source["url"])
+
+
+def _references(facts: VehicleFacts, reference: ReferenceData, make, zfe: ZfeVerdict) -> tuple[SourceRef, ...]:  # type: ignore[no-untyped-def]
+    refs: list[SourceRef] = []
+    if facts.fuel_type != "electrique":
+        refs.append(_ref("Prix des carburants", reference.references["fuel"]))
+    if facts.fuel_type in ("electrique", "hybride_rechargeable"):
+        refs.append(_ref("Prix de l'électricité", reference.references["electricity"]))
+    sources = reference.regions["sources"]
+    refs.append(_ref("Assurance", sources["insurance_2025"]))
+    refs.append(_ref("Assurance", sources["insurance_2025_check"]))
+    refs.append(_ref("Carte grise", sources["cheval_2025"]))
+    if facts.fuel_type == "electrique":
+        refs.append(_ref("Carte grise des voitures électriques", sources["ev_2025"]))
+    zsources = reference.zfe["sources"]
+    for key in reference.zfe["legal_status"]["sources"]:
+        refs.append(_ref("Statut des ZFE", zsources[key]))
+    if zfe.zone is not None:
+        refs.append(_ref(f"ZFE {zfe.zone.name}", zsources[zfe.zone.source]))
+    if facts.fuel_type == "electrique" and make is not None:
+        entry = reference.schedules["electric_by_make"].get(make.name)
+        if entry is not None and entry.get("source"):
+            refs.append(_ref("Entretien", reference.schedules["sources"][entry["source"]]))
+    refs.append(
+        SourceRef(
+            "Décote, entretien et fiabilité",
+            "AutoCoach",
+            "Estimation AutoCoach (profils de décote calibrés sur des prix réels relevés, "
+            "coûts d'entretien moyens, pénalités de fiabilité)",
+            "2026-11",
+            "",
+            estimate=True,
+        )
+    )
+    return tuple(refs)
+
+
+# ---------------------------------------------------------------------------
+# Sale checklist (issue 12 item 6: sale blockers are blockers)
+
+# Rollbacks weighing at least this much (size × trust) make the mileage unproven.
+ODOMETER_BLOCKING_WEIGHT = 0.5
+
+_SITUATION_BLOCKERS = (
+    ("opposition", "Opposition au transfert (OTCI)", "l'opposition au transfert (OTCI) n'est pas levée"),
+    ("gage", "Gage", "le gage n'est pas levé"),
+    ("vol", "Déclaration de vol", "la déclaration de vol n'est pas levée"),
+    ("saisie", "Déclaration valant saisie", "la saisie n'est pas levée"),
+    ("suspension", "Certificat suspendu", "le certificat d'immatriculation est suspendu"),
+    ("annulation", "Certificat annulé", "le certificat d'immatriculation n'est pas régularisé"),
+)
+_BLOCKER_WORDS: dict[str, str] = {f"situation_{flag}": words for flag, _, words in _SITUATION_BLOCKERS}
+_BLOCKER_WORDS["kilometrage"] = "l'incohérence du kilométrage n'est pas éclaircie"
+_BLOCKER_WORDS["controle_technique"] = "un contrôle technique valide de moins de 6 mois n'est pas passé"
+
+
+def sale_checklist(facts: VehicleFacts, sale, odometer, ct) -> tuple[SaleCheckItem, ...]:  # type: ignore[no-untyped-def]
+    """"Pour vendre en règle": administrative situation, mileage, CT."""
+    items: list[SaleCheckItem] = []
+    s = facts.situation
+    for flag, label, words in _SITUATION_BLOCKERS:
+        if getattr(s, flag):
+            items.append(SaleCheckItem(f"situation_{flag}", label, "blocking", f"Vente impossible tant que {words}."))
+    if not any(item.status == "blocking" for item in items):
+        items.append(SaleCheckItem("situation", "Situation administrative", "ok", "Ni gage, ni opposition, ni vol signalés."))
+    if odometer.rollback_suspected and odometer.rollback_weight >= ODOMETER_BLOCKING_WEIGHT:
+        items.append(
+            SaleCheckItem(
+                "kilometrage",
+                "Kilométrage incohérent",
+                "blocking",
+                "Un relevé kilométrique baisse nettement : à éclaircir (justificatif de remplacement du compteur "
+                "ou d'erreur) avant de vendre, sinon l'annonce doit dire « kilométrage non garanti ».",
+            )
+        )
+    elif odometer.rollback_suspected or odometer.implausible:
+        items.append(SaleCheckItem("kilometrage", "Kilométrage", "warning", "Un relevé semble erroné : vérifiez-le ou marquez-le comme erreur de saisie."))
+    else:
+        items.append(SaleCheckItem("kilometrage", "Kilométrage", "ok", "Relevés kilométriques cohérents."))
+    # A CT that is missing, expired or failed blocks the sale; one that is
+    # valid but over 6 months old is a step to take before selling (a new CT),
+    # not a blocker: every car over 4 years would otherwise be "unsellable".
+    if sale.ok:
+        ct_status = "ok"
+    elif ct.overdue or ct.kind in ("inconnu", "immediat") or sale.valid_until is None:
+        ct_status = "blocking"
+    else:
+        ct_status = "warning"
+    items.append(SaleCheckItem("controle_technique", "Contrôle technique", ct_status, sale.message))
+    return tuple(items)
 
 
 # ---------------------------------------------------------------------------
 # Alerts and summary
 
 
-def _alerts(facts, as_of, km, ct, crit, belt, history, findings, spec, reference) -> tuple[Alert, ...]:  # type: ignore[no-untyped-def]
+def _alerts(facts, as_of, km, ct, crit, zfe: ZfeVerdict, belt, history, interval, findings, spec, reference) -> tuple[Alert, ...]:  # type: ignore[no-untyped-def]
     alerts: list[Alert] = []
 
     # Contrôle technique: always present, severity from the deadline.
     if ct.kind == "immediat":
         alerts.append(Alert("controle_technique", ct.due_date, "critical", ct.reason))
+    elif ct.estimated:
+        # A date derived from a guessed 1 July is no deadline (issue 14 rule 8).
+        alerts.append(Alert("controle_technique", None, "warning" if ct.kind == "inconnu" else "info", ct.reason))
     elif ct.kind == "inconnu":
         alerts.append(Alert("controle_technique", ct.due_date, "warning", ct.reason))
     elif ct.overdue:
@@ -254,34 +418,51 @@ def _alerts(facts, as_of, km, ct, crit, belt, history, findings, spec, reference
         severity = "warning" if soon or ct.kind == "contre_visite" else "info"
         alerts.append(Alert("controle_technique", ct.due_date, severity, ct.reason))
 
-    if crit.status == "non_classe":
-        alerts.append(Alert("crit_air", None, "warning", crit.basis))
-    else:
-        alerts.append(
-            Alert(
-                "crit_air",
-                None,
-                "info",
-                f"{crit.basis} Vérifiez les restrictions des zones à faibles émissions (ZFE) de vos trajets.",
+    alerts.append(Alert("crit_air", None, "warning" if crit.status == "non_classe" else "info", crit.basis))
+    # Issue 14 rule 6: a precise ZFE verdict (zfe.json, dated), not "check the rules".
+    if crit.status != "indetermine":
+        severity = "info"
+        if zfe.allowed is False:
+            severity = "critical"
+        elif zfe.allowed is None:
+            severity = "warning"
+        alerts.append(Alert("zfe", None, severity, zfe.message))
+    if facts.fuel_type == "electrique":
+        spec_label = spec.label if spec is not None else ""
+        if facts.battery_rental_monthly is None and any(
+            name in spec_label for name in ("Zoe", "Kangoo", "Twizy", "Fluence")
+        ):
+            alerts.append(
+                Alert(
+                    "batterie",
+                    None,
+                    "info",
+                    "Beaucoup de ces modèles ont été vendus avec une batterie en location : si c'est le cas, "
+                    "indiquez le loyer mensuel, il compte dans le coût et dans la valeur de revente.",
+                )
             )
-        )
 
     if belt is not None:
+        belt_due = None if belt.estimated else belt.due_date  # a guess is no deadline
         if belt.overdue:
-            alerts.append(Alert("distribution", belt.due_date, "warning", belt.message))
+            alerts.append(Alert("distribution", belt_due, "warning", belt.message))
         elif belt.due_date <= add_months(as_of, 6):
-            alerts.append(Alert("distribution", belt.due_date, "warning", belt.message))
+            alerts.append(Alert("distribution", belt_due, "warning", belt.message))
         elif belt.due_date <= add_months(as_of, 24):
-            alerts.append(Alert("distribution", belt.due_date, "info", belt.message))
+            alerts.append(Alert("distribution", belt_due, "info", belt.message))
 
     age = years_between(facts.registration_date, as_of)
     last = history.last_service
-    if last is not None:
+    # The maker's schedule (Tesla: none; EVs: 2 years; combustion: yearly).
+    period = 12 * interval if interval is not None else None
+    if period is None:
+        pass
+    elif last is not None:
         months = years_between(last.date, as_of) * 12
         km_since = None
         if last.mileage is not None and km:
             km_since = km - last.mileage
-        if months > 24 or (km_since is not None and km_since > 30_000):
+        if months > period + 12 or (km_since is not None and km_since > 30_000):
             alerts.append(
                 Alert(
                     "entretien",
@@ -292,17 +473,18 @@ def _alerts(facts, as_of, km, ct, crit, belt, history, findings, spec, reference
                     + " : une révision est en retard.",
                 )
             )
-        elif months > 12:
-            due = add_months(last.date, 12)
+        elif months > period:
+            due = add_months(last.date, int(period))
+            what = "annuelle" if period == 12 else f"(tous les {int(period) // 12} ans)"
             alerts.append(
                 Alert(
                     "entretien",
                     due,
                     "info",
-                    f"Dernier entretien facturé le {format_date(last.date)} : une révision annuelle est à prévoir.",
+                    f"Dernier entretien facturé le {format_date(last.date)} : une révision {what} est à prévoir.",
                 )
             )
-    elif age >= 2 and facts.fuel_type != "electrique":
+    elif age >= 1 + period / 12:
         alerts.append(
             Alert(
                 "entretien",
@@ -362,9 +544,13 @@ def _summary(label, facts, km, score, total, lines, resale, ct, alerts) -> str: 
         parts.append("Aucun contrôle technique enregistré : ajoutez le dernier pour connaître l'échéance.")
     elif ct.overdue or ct.kind == "immediat":
         parts.append(f"Contrôle technique à refaire sans attendre (échéance du {format_date(ct.due_date)}).")
+    elif ct.estimated:
+        parts.append(f"Premier contrôle technique {estimated_when(ct.due_date)} (date estimée).")
     else:
         parts.append(f"Prochain contrôle technique avant le {format_date(ct.due_date)}.")
-    if resale.best_time_to_sell is not None:
+    if resale.best_time_label.startswith("Vente impossible"):
+        parts.append(f"{resale.best_time_label}.")
+    elif resale.best_time_to_sell is not None:
         parts.append(f"Meilleur moment pour vendre : {resale.best_time_label[0].lower()}{resale.best_time_label[1:]}.")
     critical = sum(1 for a in alerts if a.severity == "critical")
     if critical:

@@ -141,7 +141,7 @@ def compare_models(
         )
         monthly = sum(line.amount for line in costs.lines if line.key != "taxes")
         score = assess_reliability(
-            twin, as_of, reference, spec=other, make=make, odometer=odometer, typical=True
+            twin, as_of, reference, spec=other, make=make, odometer=odometer, typical=True, annual_km=annual_km
         ).score
         note = "Même année et même kilométrage que votre véhicule"
         note += "." if same else (

@@ -5,14 +5,20 @@ the breakdown always adds up exactly):
 
 - depreciation: value today minus value in 12 months (at the yearly km), / 12;
 - energy: consumption × yearly km / 100 × price, / 12 (fuel and/or electricity);
-- insurance: the owner's premium, else the Roole Data 2024 average (45 €/month)
-  × segment factor, × 0.85 from 8 years (third-party cover is common);
+- insurance: the owner's premium, else the 2025 average for the energy and the
+  owner's région (750 €/yr, 820 € for an EV, 590-940 € by région) / 12 ×
+  segment factor, × 0.85 from 8 years (third-party cover is common);
 - maintenance & repairs: invoices of the last 24 months (since purchase) when
   there are at least 2 over at least 12 months, else the segment prior × make
   × age × mileage factors (× 0.7 for an EV);
 - contrôle technique: price / 24 when a CT falls within the next 24 months;
 - carte grise: the registration taxes paid at purchase, spread over 48 months
-  while the purchase is less than 48 months old.
+  while the purchase is less than 48 months old (régional rate of the owner's
+  postcode, else the average of the régions; electric cars pay it since
+  1 May 2025 except in Hauts-de-France);
+- battery_rental: the monthly rent of a rented EV battery, when there is one.
+
+Left out (said in `LEAVES_OUT`): financing, parking, tolls, fines.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from autocoach.domain.formatting import (
     format_km,
     round_half_up,
 )
-from autocoach.domain.rules import TechnicalInspectionStatus, add_months, years_between
+from autocoach.domain.rules import TechnicalInspectionStatus, add_months, estimated_when, years_between
+from autocoach.domain.territory import carte_grise_rate, insurance_yearly
 
 __all__ = [
     "CostLine",
@@ -40,9 +47,18 @@ __all__ = [
     "maintenance_monthly",
     "estimate_monthly_costs",
     "INVOICE_WINDOW_MONTHS",
+    "LEAVES_OUT",
 ]
 
+LEAVES_OUT = (
+    "Ce coût mensuel ne comprend ni le financement (crédit, location), ni le stationnement, "
+    "ni les péages, ni les amendes."
+)
+
 INVOICE_WINDOW_MONTHS = 24
+# Loi de finances 2025, art. 119 (CIBS L.421-49): regions tax electric cars
+# from 1 May 2025 unless they vote an exemption.
+EV_REGIONAL_TAX_FROM = date(2025, 5, 1)
 MIN_INVOICES = 2
 MIN_INVOICE_MONTHS = 12
 
@@ -65,7 +81,7 @@ _FUEL_NAMES = {
 
 @dataclass(frozen=True)
 class CostLine:
-    key: str  # "depreciation", "energy", "insurance", "maintenance", "controle_technique", "taxes"
+    key: str  # "depreciation", "energy", "insurance", "maintenance", "controle_technique", "taxes", "battery_rental"
     label: str
     amount: int  # €/month, ≥ 0
     basis: str  # French: how the figure was obtained
@@ -143,9 +159,14 @@ def _energy_line(
             f"({_FUEL_NAMES[fuel_key]}, prix {prices.fuel_period[fuel_key]})"
         )
     if cons.kwh_per_100km:
+        losses = round(prices.charging_losses * 100)
         bits.append(
             f"{format_decimal(cons.kwh_per_100km, 1)} kWh/100 km à {format_decimal(elec, 3)} €/kWh "
-            f"(recharge surtout à domicile)"
+            f"(tarif réglementé {format_decimal(prices.electricity_home, 4)} €/kWh"
+            + (f" de {prices.electricity_period}" if prices.electricity_period else "")
+            + (f" + {losses} % de pertes de recharge" if losses else "")
+            + f", {round(prices.public_charging_share * 100)} % sur borne publique à "
+            f"{format_decimal(prices.electricity_public, 2)} €/kWh)"
         )
     label = {
         "electrique": "Électricité",
@@ -164,11 +185,18 @@ def _insurance_line(
             "insurance", "Assurance", int(round_half_up(facts.insurance_monthly)), "Prime indiquée par le propriétaire."
         )
     segment = segment_for(spec, reference)
-    amount = prices.insurance_monthly * segment.insurance_factor
+    electric = facts.fuel_type == "electrique"
+    if prices.insurance_is_override:
+        # The owner's settings replaced the reference average.
+        monthly, where = prices.insurance_monthly, "réglage de prix"
+    else:
+        yearly, where = insurance_yearly(facts.postcode, electric, reference)
+        monthly = yearly / 12
+    amount = monthly * segment.insurance_factor
     basis = (
-        f"Moyenne française de {format_eur(prices.insurance_monthly)}/mois (Roole Data 2024, de 37 à 52 € "
-        f"selon la région) × {format_decimal(segment.insurance_factor, 2)} pour une "
-        f"{segment.label.lower()}"
+        f"Prime moyenne de {format_eur(monthly)}/mois ({where} ; La Tribune Auto 2025) "
+        f"× {format_decimal(segment.insurance_factor, 2)} pour une {segment.label.lower()} "
+        f"(estimation AutoCoach)"
     )
     if age >= prices.insurance_old_car_age:
         amount *= prices.insurance_old_car_factor
@@ -253,13 +281,13 @@ def _ct_line(reference: ReferenceData, as_of: date, ct: TechnicalInspectionStatu
             "Contrôle technique",
             int(round_half_up(price / 24)),
             f"Un contrôle tous les 2 ans à environ {format_eur(price)} (tarifs libres, estimation AutoCoach), "
-            f"prochain avant le {format_date(ct.due_date)}.",
+            + (f"premier {estimated_when(ct.due_date)} (date estimée)." if ct.estimated else f"prochain avant le {format_date(ct.due_date)}."),
         )
     return CostLine(
         "controle_technique",
         "Contrôle technique",
         0,
-        f"Premier contrôle technique avant le {format_date(ct.due_date)} : rien à prévoir dans les 2 ans.",
+        f"Premier contrôle technique {estimated_when(ct.due_date) + ' (date estimée)' if ct.estimated else 'avant le ' + format_date(ct.due_date)} : rien à prévoir dans les 2 ans.",
     )
 
 
@@ -274,20 +302,37 @@ def _taxes_line(facts: VehicleFacts, reference: ReferenceData, as_of: date) -> C
     if facts.fiscal_power is None:
         return CostLine("taxes", label, 0, "Puissance fiscale inconnue : carte grise non comptée.")
     age_at_purchase = years_between(facts.registration_date, facts.purchase_date)
-    regional = 0.0 if facts.fuel_type == "electrique" else facts.fiscal_power * cg.carte_grise_rate_per_cv
-    detail = f"{facts.fiscal_power} CV × {format_eur(cg.carte_grise_rate_per_cv)}"
-    if facts.fuel_type == "electrique":
-        detail = "taxe régionale comptée à 0 € pour un véhicule électrique"
-    elif age_at_purchase >= cg.carte_grise_old_years:
+    electric = facts.fuel_type == "electrique"
+    if cg.carte_grise_rate_is_override:
+        rate, where = cg.carte_grise_rate_per_cv, "taux de vos réglages"
+    elif electric and facts.purchase_date < EV_REGIONAL_TAX_FROM:
+        rate, where = 0.0, "voitures électriques exonérées de taxe régionale avant le 01/05/2025"
+    else:
+        rate, where = carte_grise_rate(facts.postcode, electric, reference)
+    regional = facts.fiscal_power * rate
+    detail = f"{facts.fiscal_power} CV × {format_eur(rate, 2)} ({where})"
+    if age_at_purchase >= cg.carte_grise_old_years and regional:
         regional *= cg.carte_grise_old_factor
-        detail += " (moitié prix : plus de 10 ans)"
+        detail += ", moitié prix : plus de 10 ans"
     total = regional + cg.carte_grise_fixed
     return CostLine(
         "taxes",
         label,
         int(round_half_up(total / months)),
         f"Carte grise estimée à {format_eur(total, 2)} ({detail}, + {format_eur(cg.carte_grise_fixed, 2)} de taxe fixe "
-        f"et d'acheminement ; taux régional moyen, estimation AutoCoach), étalée sur {months} mois.",
+        f"et d'acheminement), étalée sur {months} mois.",
+    )
+
+
+def _battery_line(facts: VehicleFacts) -> CostLine | None:
+    rent = facts.battery_rental_monthly
+    if not rent or facts.fuel_type != "electrique":
+        return None
+    return CostLine(
+        "battery_rental",
+        "Location de la batterie",
+        int(round_half_up(rent)),
+        f"Loyer de la batterie indiqué par le propriétaire : {format_eur(rent, 2)} par mois.",
     )
 
 
@@ -321,6 +366,9 @@ def estimate_monthly_costs(
         _ct_line(reference, as_of, ct),
         _taxes_line(facts, reference, as_of),
     )
+    battery = _battery_line(facts)
+    if battery is not None:
+        lines += (battery,)
     return CostEstimate(
         total=sum(line.amount for line in lines),
         lines=lines,

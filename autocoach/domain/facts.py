@@ -31,8 +31,17 @@ Input format (keys not listed are ignored, empty strings count as missing):
                                        # sources: READING_SOURCES ids, or "owner"
       "technical_inspections": [{"date": "2021-05-02", "result": "favorable",
                                  "mileage": 41000, "nature": "periodique",
-                                 "defects": ["Feu de plaque"]}]
+                                 "defects": ["Feu de plaque"]}],
+      "postcode": "69003",             # optional owner's postcode: région (carte grise
+                                       # rate, insurance) and low-emission zones (ZFE)
+      "battery_rental_monthly": 79,    # optional € a month for a rented EV battery
+                                       # (Zoé, Kangoo Z.E., Twizy, Fluence); absent or 0
+                                       # means the battery is owned
+      "battery_soh": 88                # optional battery state of health, % (EVs)
     }
+
+A mileage reading the owner marks as a typo carries `"typo": true`: the
+engine then ignores every reading (owner, invoice, CT) of that date and km.
 
 Situation flags may also be given at the top level (a flat database row).
 """
@@ -158,6 +167,7 @@ class MileageReading:
     date: date
     km: int
     source: str = "proprietaire"  # READING_SOURCES id
+    typo: bool = False  # marked by the owner as a typing/OCR error: ignored
 
 
 @dataclass(frozen=True)
@@ -215,6 +225,9 @@ class VehicleFacts:
     expenses: tuple[Expense, ...] = ()
     mileage_readings: tuple[MileageReading, ...] = ()
     technical_inspections: tuple[TechnicalInspection, ...] = ()
+    postcode: str | None = None  # owner's postcode (5 digits)
+    battery_rental_monthly: float | None = None  # €/month, rented EV battery
+    battery_soh: int | None = None  # battery state of health, %
 
     @property
     def registration_date(self) -> date:
@@ -406,7 +419,12 @@ def _reading(item: Mapping[str, Any], i: int) -> MileageReading:
         raise InvalidVehicleData(f"{where} : le kilométrage est obligatoire.")
     source = item.get("source") or "proprietaire"
     codes = {"owner": "proprietaire", "ct": "controle_technique"}
-    return MileageReading(date=day, km=km, source=_choice(source, f"{where}, source", READING_SOURCES, codes))
+    return MileageReading(
+        date=day,
+        km=km,
+        source=_choice(source, f"{where}, source", READING_SOURCES, codes),
+        typo=_bool(item.get("typo"), f"{where}, erreur de saisie"),
+    )
 
 
 def _inspection(item: Mapping[str, Any], i: int) -> TechnicalInspection:
@@ -519,4 +537,17 @@ def vehicle_facts_from_dict(d: Mapping[str, Any], *, today: date | None = None) 
         expenses=expenses,
         mileage_readings=readings,
         technical_inspections=inspections,
+        postcode=_postcode(d.get("postcode")),
+        battery_rental_monthly=_amount(d.get("battery_rental_monthly"), "La location de batterie", maximum=1_000),
+        battery_soh=_int(d.get("battery_soh"), "L'état de santé de la batterie (%)", maximum=100),
     )
+
+
+def _postcode(value: Any) -> str | None:
+    """French postcode, 5 digits (Corsica 20xxx, overseas 97xxx)."""
+    if _blank(value):
+        return None
+    text = re.sub(r"[\s\u00a0]", "", str(value)) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not re.fullmatch(r"\d{5}", text):
+        raise InvalidVehicleData(f"Code postal invalide « {value} » : 5 chiffres attendus.")
+    return text

@@ -4,6 +4,12 @@ A later reading lower than an earlier one (beyond a small tolerance for typing
 or OCR slips) suggests a rollback or an error; a pace no private car sustains
 suggests a wrong reading. The declared current mileage lower than a dated
 reading is more likely a stale entry than fraud: reported as such.
+
+A drop weighs in proportion to its size (full weight from 20 000 km) and to
+the trust in the weaker of its two sources (a CT reading beats an invoice
+typo): `rollback_weight` (0..1) scales the score and value penalties. A
+reading the owner marks as a typo (`typo: true`) removes every reading of
+that date and km, whatever document it came from.
 """
 
 from __future__ import annotations
@@ -32,6 +38,19 @@ MAX_PLAUSIBLE_KM_PER_YEAR = 80_000
 # Short gaps make the pace meaningless (two readings a week apart).
 MIN_DAYS_FOR_RATE = 30
 SAME_DAY_CONFLICT_KM = 1_000
+# A drop this large (or more) between two trusted readings is a full rollback.
+ROLLBACK_FULL_KM = 20_000
+# How much each source's reading is trusted (official records first).
+SOURCE_TRUST: dict[str, float] = {
+    "controle_technique": 1.0,
+    "histovec": 1.0,
+    "carte_grise": 0.8,
+    "correction": 0.8,
+    "facture": 0.6,
+    "proprietaire": 0.5,
+    "declaration": 0.5,
+    "annonce": 0.4,
+}
 
 _SOURCE_LABELS = {
     "proprietaire": "saisie du propriétaire",
@@ -51,6 +70,7 @@ class OdometerFinding:
     severity: str  # "critical", "warning", "info"
     date: date
     message: str  # French
+    weight: float = 0.0  # rollback only: size × trust, 0..1
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,7 @@ class OdometerReport:
     current_km: int  # today's odometer: declared mileage or the latest reading if higher
     rollback_suspected: bool
     implausible: bool
+    rollback_weight: float = 0.0  # 0..1: how strongly the readings show a rollback
 
     @property
     def consistent(self) -> bool:
@@ -72,7 +93,8 @@ def _label(source: str) -> str:
 
 def collect_readings(facts: VehicleFacts, as_of: date) -> list[MileageReading]:
     """All dated readings up to `as_of`: owner/Histovec readings, CTs, invoices."""
-    readings = [r for r in facts.mileage_readings if r.date <= as_of]
+    typos = {(r.date, r.km) for r in facts.mileage_readings if r.typo}
+    readings = [r for r in facts.mileage_readings if r.date <= as_of and not r.typo]
     readings += [
         MileageReading(i.date, i.mileage, "controle_technique")
         for i in facts.technical_inspections
@@ -94,8 +116,17 @@ def collect_readings(facts: VehicleFacts, as_of: date) -> list[MileageReading]:
             and any(c.date >= r.date and c.km < r.km for c in corrections)
         )
     ]
+    # Readings the owner marked as typos are dropped, whatever their source.
+    readings = [r for r in readings if (r.date, r.km) not in typos]
     # Exact duplicates (a CT also typed in as a reading) add nothing.
     return sorted(set(readings), key=lambda r: (r.date, r.km, r.source))
+
+
+def rollback_weight(high: MileageReading, low: MileageReading) -> float:
+    """0..1: drop size (full from ROLLBACK_FULL_KM) × trust of the weaker source."""
+    size = min(1.0, max(0, high.km - low.km) / ROLLBACK_FULL_KM)
+    trust = min(SOURCE_TRUST.get(high.source, 0.5), SOURCE_TRUST.get(low.source, 0.5))
+    return round(size * trust, 3)
 
 
 def check_odometer(facts: VehicleFacts, as_of: date) -> OdometerReport:
@@ -124,6 +155,7 @@ def check_odometer(facts: VehicleFacts, as_of: date) -> OdometerReport:
     best: MileageReading | None = None  # highest reading of any earlier day
     previous: MileageReading | None = None  # anchor of the pace check
     flagged: MileageReading | None = None
+    strongest = 0.0
     for day in sorted(by_day):
         same_day = by_day[day]
         low = min(same_day, key=lambda r: r.km)
@@ -142,15 +174,25 @@ def check_odometer(facts: VehicleFacts, as_of: date) -> OdometerReport:
             # One finding per high reading, not one per later reading.
             flagged = best
             rollback = True
+            weight = rollback_weight(best, low)
+            strongest = max(strongest, weight)
+            drop = best.km - low.km
+            if weight >= 0.5:
+                tail = "Compteur remplacé, erreur de saisie ou fraude : à éclaircir avant toute vente."
+            else:
+                tail = (
+                    "L'écart est faible ou vient d'un document peu sûr : sans doute une erreur de saisie. "
+                    "Marquez le relevé erroné comme erreur de saisie pour l'écarter."
+                )
             findings.append(
                 OdometerFinding(
                     "rollback",
-                    "critical",
+                    "critical" if weight >= 0.5 else "warning",
                     day,
-                    f"Kilométrage en baisse : {format_km(low.km)} le {format_date(day)} "
+                    f"Kilométrage en baisse de {format_km(drop)} : {format_km(low.km)} le {format_date(day)} "
                     f"({_label(low.source)}) alors que {format_km(best.km)} avaient été relevés le "
-                    f"{format_date(best.date)} ({_label(best.source)}). Compteur remplacé, erreur "
-                    f"de saisie ou fraude : à éclaircir avant toute vente.",
+                    f"{format_date(best.date)} ({_label(best.source)}). {tail}",
+                    weight,
                 )
             )
         if previous is None:
@@ -214,6 +256,7 @@ def check_odometer(facts: VehicleFacts, as_of: date) -> OdometerReport:
         current_km=current,
         rollback_suspected=rollback,
         implausible=implausible,
+        rollback_weight=strongest,
     )
 
 

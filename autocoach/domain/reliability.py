@@ -15,7 +15,7 @@ statistical model: they rank cars sensibly and are explained, that is all.
 | contrôle technique     | last favourable +0.3 (-0.1/defect, max 5) · major -1.0 · critical -2.0 · postponed -0.3 · each older unfavourable -0.2 (max -0.6) · none after 4.5 yrs -0.2 |
 | known weaknesses       | penalty from data (×0.6 if the engine is not known, ×0.5 if the remedy was invoiced), total ≥ -2.5 |
 | make reputation        | reliability_prior from data                                 |
-| odometer               | rollback -1.5 · implausible pace -0.5                       |
+| odometer               | rollback -1.5 × drop size (full at 20,000 km) × source trust · implausible pace -0.5 |
 | Histovec               | VE/VEI procedure -1.5 · theft -1.0 · claims -0.3 each (max -0.9) |
 """
 
@@ -28,7 +28,7 @@ from autocoach.data import MakeSpec, ModelSpec, ReferenceData, TimingSpec, Weakn
 from autocoach.domain.facts import Expense, VehicleFacts
 from autocoach.domain.formatting import format_date, format_decimal, format_km, round_half_up
 from autocoach.domain.odometer import OdometerReport
-from autocoach.domain.rules import add_fraction_of_years, add_years, years_between
+from autocoach.domain.rules import add_fraction_of_years, add_years, estimated_when, years_between
 
 __all__ = [
     "BASE_SCORE",
@@ -37,6 +37,7 @@ __all__ = [
     "ReliabilityAssessment",
     "MaintenanceHistory",
     "maintenance_history",
+    "service_schedule",
     "AppliedWeakness",
     "applicable_weaknesses",
     "TimingBeltStatus",
@@ -79,11 +80,32 @@ class MaintenanceHistory:
     invoices: int  # expenses of any kind in the window
     services: int  # distinct "vidange / entretien" visits in the window
     coverage: float | None  # services per year
-    status: str  # "recent", "none", "regular", "partial", "poor"
+    status: str  # "recent", "none", "regular", "partial", "poor", "not_required"
     last_service: Expense | None
 
 
-def maintenance_history(facts: VehicleFacts, as_of: date) -> MaintenanceHistory:
+def service_schedule(
+    facts: VehicleFacts, make: MakeSpec | None, reference: ReferenceData
+) -> tuple[float | None, str]:
+    """Years between two services in the maker's schedule (None: no periodic service), and its label.
+
+    service_schedules.json: Tesla plans no annual service (owner's manual);
+    other EVs every 2 years (1 at Nissan, Hyundai, Kia); combustion cars yearly.
+    """
+    table = reference.schedules
+    entry = table["default"]
+    if facts.fuel_type == "electrique":
+        entry = (table["electric_by_make"].get(make.name) if make is not None else None) or table["electric_default"]
+    years = entry["years"]
+    return (None if years is None else float(years)), entry["label"]
+
+
+def maintenance_history(facts: VehicleFacts, as_of: date, interval_years: float | None = 1.0) -> MaintenanceHistory:
+    """Services in the last 5 years, judged against the maker's interval.
+
+    `interval_years` None means the maker plans no periodic service (Tesla):
+    the status is then "not_required" and nothing is held against the car.
+    """
     reg = facts.registration_date
     start = max(reg, add_years(as_of, -MAINTENANCE_WINDOW_YEARS))
     years = years_between(start, as_of)
@@ -96,12 +118,16 @@ def maintenance_history(facts: VehicleFacts, as_of: date) -> MaintenanceHistory:
         if previous is None or (e.date - previous).days >= SERVICE_DEDUP_DAYS:
             visits += 1
             previous = e.date
-    if years < 1:
+    if interval_years is None:
+        coverage = visits / years if years >= 1 else None
+        return MaintenanceHistory(start, years, len(in_window), visits, coverage, "not_required", last_service)
+    if years < max(1.0, interval_years):
         return MaintenanceHistory(start, years, len(in_window), visits, None, "recent", last_service)
     if not in_window:
         return MaintenanceHistory(start, years, 0, 0, 0.0, "none", last_service)
     coverage = visits / years
-    status = "regular" if coverage >= 0.8 else "partial" if coverage >= 0.4 else "poor"
+    ratio = coverage * interval_years  # 1.0 = exactly on schedule
+    status = "regular" if ratio >= 0.8 else "partial" if ratio >= 0.4 else "poor"
     return MaintenanceHistory(start, years, len(in_window), visits, coverage, status, last_service)
 
 
@@ -137,17 +163,24 @@ def applicable_weaknesses(
             continue
         if fuel not in w.fuels and not (fuel == "gpl" and "essence" in w.fuels):
             continue
+        if engine is not None and any(f" {k} " in engine for k in w.excludes):
+            continue  # a sibling engine/gearbox that is not concerned (EA288, EAT6)
+        coded = engine is not None and any(f" {k} " in engine for k in w.codes)
         certain = True
         if w.gearbox:
-            if facts.gearbox is None:
+            if facts.gearbox is None and not coded:
                 certain = False
             elif facts.gearbox != w.gearbox:
                 continue
-        if w.engine_keywords:
+        if w.engine_keywords and not coded:
             if engine is None:
                 certain = False
             elif not any(f" {k} " in engine for k in w.engine_keywords):
                 continue
+        if w.codes and not coded:
+            # Only the family is known (a TDI, an automatic gearbox): the
+            # precise code decides, so the owner is asked to check.
+            certain = False
         remedy = None
         if w.remedy_category:
             done = [e for e in facts.expenses if e.category == w.remedy_category]
@@ -170,6 +203,7 @@ class TimingBeltStatus:
     overdue: bool
     unknown_history: bool  # limits passed and no invoice: may have been done
     message: str  # French
+    estimated: bool = False  # due date from a guessed registration date (year only)
 
 
 def timing_belt_status(
@@ -202,6 +236,9 @@ def timing_belt_status(
         candidates.append(age_limit)
     due_date = min(candidates) if candidates else as_of
     overdue = due_date <= as_of
+    estimated = (
+        facts.first_registration_date is None and last is None and age_limit is not None and due_date == age_limit
+    )
     unknown = last is None and overdue
     limits = " ou ".join(
         x for x in (format_km(timing.km) if timing.km else "", f"{timing.years} ans" if timing.years else "") if x
@@ -219,13 +256,14 @@ def timing_belt_status(
         )
     else:
         km_part = f" ou à {format_km(due_km)}" if due_km else ""
+        when = f"{estimated_when(due_date)} (date estimée)" if estimated else f"vers le {format_date(due_date)}"
         message = (
-            f"Distribution ({timing.label}) : prochain remplacement vers le {format_date(due_date)}"
+            f"Distribution ({timing.label}) : prochain remplacement {when}"
             f"{km_part} (préconisation : tous les {limits} environ, à vérifier dans le carnet)."
         )
     if timing.note:
         message += f" {timing.note[0].upper()}{timing.note[1:]}."
-    return TimingBeltStatus(timing, last, due_km, due_date, overdue, unknown, message)
+    return TimingBeltStatus(timing, last, due_km, due_date, overdue, unknown, message, estimated)
 
 
 # ---------------------------------------------------------------------------
@@ -245,10 +283,17 @@ def _age_factor(age: float) -> ReliabilityFactor:
     return ReliabilityFactor("age", "Âge", -1.5, f"{years} ans : véhicule ancien, l'usure liée à l'âge pèse lourd.")
 
 
-def _yearly_km_factor(km: int, age: float) -> ReliabilityFactor:
-    expected = AVERAGE_KM_PER_YEAR * max(age, 1.0)
-    ratio = km / expected if expected else 0.0
-    pace = format_km(round(km / max(age, 1.0), -2)) + " par an en moyenne depuis la mise en circulation"
+def _yearly_km_factor(km: int, age: float, annual_km: int | None = None) -> ReliabilityFactor:
+    """Usage intensity. With the engine's annual km (issue 12: one figure for
+    the whole result, its basis shown once in `annual_km_basis`), else the
+    lifetime average."""
+    if annual_km is not None:
+        per_year = float(annual_km)
+        pace = f"{format_km(annual_km)} par an (kilométrage annuel retenu pour toute l'analyse)"
+    else:
+        per_year = km / max(age, 1.0)
+        pace = format_km(round(per_year, -2)) + " par an en moyenne depuis la mise en circulation"
+    ratio = per_year / AVERAGE_KM_PER_YEAR
     if ratio > 1.8:
         return ReliabilityFactor("kilometrage_annuel", "Kilométrage annuel", -1.0, f"Environ {pace}, bien au-dessus de la moyenne française (12 500 km/an) : usure accélérée.")
     if ratio > 1.3:
@@ -278,8 +323,10 @@ def _owners_factor(previous: int | None) -> ReliabilityFactor:
     return ReliabilityFactor("proprietaires", "Propriétaires", weight, f"{previous} propriétaires avant vous : historique plus difficile à reconstituer.")
 
 
-def _maintenance_factor(history: MaintenanceHistory) -> ReliabilityFactor:
+def _maintenance_factor(history: MaintenanceHistory, schedule: str = "") -> ReliabilityFactor:
     label = "Entretien"
+    if history.status == "not_required":
+        return ReliabilityFactor("entretien", label, 0.0, f"Entretien : {schedule}, l'absence de révision n'est pas pénalisée.")
     if history.status == "recent":
         return ReliabilityFactor("entretien", label, 0.0, "Moins d'un an d'historique : trop tôt pour juger l'entretien.")
     if history.status == "none":
@@ -343,6 +390,7 @@ def assess_reliability(
     odometer: OdometerReport,
     history: MaintenanceHistory | None = None,
     typical: bool = False,
+    annual_km: int | None = None,
 ) -> ReliabilityAssessment:
     """Score 1..10 with its factors.
 
@@ -351,13 +399,20 @@ def assess_reliability(
     """
     age = years_between(facts.registration_date, as_of)
     km = odometer.current_km
-    factors: list[ReliabilityFactor] = [_age_factor(age), _yearly_km_factor(km, age), _total_km_factor(km)]
+    factors: list[ReliabilityFactor] = [_age_factor(age), _yearly_km_factor(km, age, annual_km), _total_km_factor(km)]
     if not typical:
         factors.append(_owners_factor(facts.previous_owners))
-        factors.append(_maintenance_factor(history or maintenance_history(facts, as_of)))
+        interval, schedule = service_schedule(facts, make, reference)
+        factors.append(_maintenance_factor(history or maintenance_history(facts, as_of, interval), schedule))
         factors.append(_ct_factor(facts, as_of, age))
 
-    weak = [_weakness_factor(a) for a in applicable_weaknesses(facts, spec, reference)]
+    # A typical car of another model (comparisons) has no known version: only
+    # the weaknesses that hold for every version of it apply.
+    weak = [
+        _weakness_factor(a)
+        for a in applicable_weaknesses(facts, spec, reference)
+        if a.certain or not typical
+    ]
     total_weak = sum(f.weight for f in weak)
     if total_weak < WEAKNESS_CAP:
         # Scale down so several weaknesses never sink a car on their own.
@@ -379,7 +434,9 @@ def assess_reliability(
 
     if not typical:
         if odometer.rollback_suspected:
-            factors.append(ReliabilityFactor("compteur", "Compteur kilométrique", -1.5, "Un relevé kilométrique est inférieur à un relevé plus ancien : kilométrage réel incertain."))
+            # Proportional to the drop and the trust in its sources (issue 14).
+            weight = round_half_up(-1.5 * odometer.rollback_weight, 2)
+            factors.append(ReliabilityFactor("compteur", "Compteur kilométrique", weight, "Un relevé kilométrique est inférieur à un relevé plus ancien : kilométrage réel incertain (pénalité proportionnelle à l'écart et à la fiabilité des relevés)."))
         elif odometer.implausible:
             factors.append(ReliabilityFactor("compteur", "Compteur kilométrique", -0.5, "Un écart entre relevés kilométriques est peu plausible : un relevé est sans doute erroné."))
         s = facts.situation

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from autocoach.domain.facts import TechnicalInspection
-from autocoach.domain.formatting import format_date
+from autocoach.domain.formatting import format_date, format_month_year
 
 __all__ = [
     "CT_FINE_EUR",
@@ -95,6 +95,9 @@ class TechnicalInspectionStatus:
     overdue: bool
     last_inspection: TechnicalInspection | None
     reason: str  # French, explains how the date was computed
+    # Derived from a guessed registration date (year only, 1 July assumed):
+    # shown as "vers juillet 2023", never as a deadline.
+    estimated: bool = False
 
 
 def _sorted(inspections: Iterable[TechnicalInspection], as_of: date | None) -> list[TechnicalInspection]:
@@ -139,17 +142,18 @@ def _status_from(
             f"faire dans les 2 mois, avant le {format_date(due)}.",
         )
     if last.result == "ajourne":
-        # The visit could not be carried out: the earlier deadline still holds,
-        # unless it had already passed, then a CT is due at once.
-        prev_due, prev_kind, _, _, _ = _status_from(first_registration, history[:-1])
-        due = max(prev_due, last.date)
+        # Arrêté of 18 June 1991 (CT des véhicules légers), art. 10: a visit
+        # "ajournée" could not be carried out and gives no new deadline: the
+        # previous one (last favourable CT + 2 years, or the first CT) holds.
+        prev_due, prev_kind, prev_start, _, _ = _status_from(first_registration, history[:-1])
+        kind = prev_kind if prev_kind != "immediat" else "periodique"
         return (
-            due,
-            prev_kind if prev_due >= last.date and prev_kind != "immediat" else "periodique",
-            None,
+            prev_due,
+            kind,
+            prev_start,
             last,
-            f"Contrôle du {format_date(last.date)} ajourné (non réalisé) : un nouveau contrôle est "
-            f"à faire avant le {format_date(due)}.",
+            f"Contrôle du {format_date(last.date)} ajourné (non réalisé) : il ne repousse pas "
+            f"l'échéance, le contrôle reste à faire avant le {format_date(prev_due)}.",
         )
     # Favourable. After a favourable contre-visite the 2 years run from the
     # periodic visit that required it, not from the contre-visite itself.
@@ -159,6 +163,20 @@ def _status_from(
             if earlier.nature != "contre_visite":
                 anchor = earlier
                 break
+        limit = add_months(anchor.date, CONTRE_VISITE_MONTHS)
+        if anchor is not last and anchor.result == "defavorable_majeur" and last.date > limit:
+            # Arrêté of 18 June 1991, art. 10-1 (as amended 2 March 2017): past
+            # the 2 months the contre-visite is no longer allowed; a full new
+            # CT is required, so the car has had no valid CT since `limit`.
+            return (
+                limit,
+                "periodique",
+                None,
+                last,
+                f"La contre-visite du {format_date(last.date)} a été faite après le délai de 2 mois "
+                f"(à faire avant le {format_date(limit)}) : elle ne vaut pas contrôle, un contrôle "
+                f"technique complet est à repasser.",
+            )
     due = add_years(anchor.date, CT_PERIOD_YEARS)
     if anchor is last:
         reason = (
@@ -174,15 +192,30 @@ def _status_from(
     return due, "periodique", None, last, reason
 
 
+def estimated_when(day: date) -> str:
+    """A date derived from a guess, as French words: "vers juillet 2019"."""
+    return f"vers {format_month_year(day)}"
+
+
+ESTIMATE_NOTE = (
+    "date estimée : la date de première immatriculation est inconnue, AutoCoach suppose le "
+    "1er juillet de l'année ; indiquez-la pour une échéance exacte"
+)
+
+
 def technical_inspection_status(
     first_registration: date,
     inspections: Iterable[TechnicalInspection] = (),
     as_of: date | None = None,
+    *,
+    estimated_registration: bool = False,
 ) -> TechnicalInspectionStatus:
     """Next CT deadline with its kind and explanation.
 
     Inspections dated after `as_of` are ignored. The due date is the last day
     the car may still be driven legally (the anniversary date).
+    `estimated_registration`: the first registration is a guess (year only);
+    dates derived from it are then worded as estimates.
     """
     history = _sorted(inspections, as_of)
     due, kind, start, last, reason = _status_from(first_registration, history)
@@ -197,8 +230,24 @@ def technical_inspection_status(
             f"{format_date(due)} : ajoutez le dernier procès-verbal ou le rapport Histovec pour "
             f"connaître la prochaine échéance (rouler sans contrôle valide : amende de {CT_FINE_EUR} €)."
         )
+    estimated = estimated_registration and all(i.result == "ajourne" for i in history)
+    if estimated:
+        if kind == "inconnu":
+            reason = (
+                f"Aucun contrôle technique enregistré alors que le premier était à faire "
+                f"{estimated_when(due)} ({ESTIMATE_NOTE}) : ajoutez le dernier procès-verbal ou le "
+                f"rapport Histovec pour connaître la prochaine échéance."
+            )
+        else:
+            reason = f"Premier contrôle technique {estimated_when(due)} ({ESTIMATE_NOTE})."
     return TechnicalInspectionStatus(
-        due_date=due, kind=kind, window_start=start, overdue=overdue, last_inspection=last, reason=reason
+        due_date=due,
+        kind=kind,
+        window_start=start,
+        overdue=overdue,
+        last_inspection=last,
+        reason=reason,
+        estimated=estimated,
     )
 
 
@@ -242,6 +291,14 @@ def sale_inspection_check(
             if earlier.nature != "contre_visite" and earlier.date <= last.date:
                 anchor = earlier
                 break
+        late_limit = add_months(anchor.date, CONTRE_VISITE_MONTHS)
+        if anchor is not last and anchor.result == "defavorable_majeur" and last.date > late_limit:
+            return SaleInspectionCheck(
+                False,
+                late_limit,
+                f"La contre-visite du {format_date(last.date)} a été faite après le délai de 2 mois : "
+                f"elle ne vaut pas contrôle, il faut repasser un contrôle technique complet pour vendre.",
+            )
     valid_until = add_months(anchor.date, SALE_CT_MAX_AGE_MONTHS)
     if last.result == "defavorable_majeur":
         # Sale allowed, but the contre-visite deadline (2 months) still runs.
@@ -290,14 +347,49 @@ def parse_euro_class(value: str | None) -> int | None:
 
 _PETROL_LIKE = ("essence", "hybride", "e85")
 
+# Arrêté of 21 June 2016 (NOR DEVR1612345A), annex, cars (M1): first
+# registration date -> class, when the Euro norm (V.9) is not known. Every
+# boundary is a 1 January, so a known year alone gives the class.
+# (first day, class or None for "non classé"), newest first.
+CRIT_AIR_BY_DATE: dict[str, tuple[tuple[date, int | None], ...]] = {
+    "diesel": (
+        (date(2011, 1, 1), 2),  # Euro 5 and 6
+        (date(2006, 1, 1), 3),  # Euro 4
+        (date(2001, 1, 1), 4),  # Euro 3
+        (date(1997, 1, 1), 5),  # Euro 2: 1 Jan 1997 - 31 Dec 2000
+        (date.min, None),  # Euro 1 and older
+    ),
+    "essence": (
+        (date(2011, 1, 1), 1),  # Euro 5 and 6
+        (date(2006, 1, 1), 2),  # Euro 4
+        (date(1997, 1, 1), 3),  # Euro 2 and 3
+        (date.min, None),
+    ),
+}
+# Same arrêté, by Euro norm (V.9).
+CRIT_AIR_BY_EURO: dict[str, dict[int, int]] = {
+    "diesel": {6: 2, 5: 2, 4: 3, 3: 4, 2: 5},
+    "essence": {6: 1, 5: 1, 4: 2, 3: 3, 2: 3},
+}
+
+
+def _class_on(kind: str, day: date) -> int | None:
+    return next(cat for first, cat in CRIT_AIR_BY_DATE[kind] if day >= first)
+
 
 def crit_air_details(
-    fuel_type: str, euro_class: str | None, first_registration_date: date | None
+    fuel_type: str,
+    euro_class: str | None,
+    first_registration_date: date | None,
+    year: int | None = None,
 ) -> CritAirInfo:
-    """Crit'Air category for a car (brief table, arrêté of 21 June 2016).
+    """Crit'Air category for a car (arrêté of 21 June 2016).
 
-    Uses the Euro class (V.9) when readable, else the first registration date.
-    Non-plug-in hybrids are treated as petrol cars (the common case).
+    Order: the Euro class (V.9) when readable, else the first registration
+    date, else the year alone when the whole year falls in one class (it
+    always does: every boundary is a 1 January). Non-plug-in hybrids are
+    treated as petrol cars (the common case). Cars only: two-wheelers and
+    heavy vehicles have other tables and are out of AutoCoach's scope.
     """
     euro = parse_euro_class(euro_class)
     if fuel_type == "electrique":
@@ -308,38 +400,20 @@ def crit_air_details(
     if fuel_type not in _PETROL_LIKE + ("diesel",):
         return CritAirInfo(None, "indetermine", "Indéterminé", "Énergie non reconnue : catégorie Crit'Air à vérifier sur le site officiel.")
 
-    diesel = fuel_type == "diesel"
-    kind = "diesel" if diesel else "essence"
+    kind = "diesel" if fuel_type == "diesel" else "essence"
     if euro is not None:
-        if diesel:
-            table = {6: 2, 5: 2, 4: 3, 3: 4, 2: 5}
-        else:
-            table = {6: 1, 5: 1, 4: 2, 3: 3, 2: 3}
-        cat = table.get(euro)
-        basis = f"Norme Euro {euro} ({kind})"
+        cat = CRIT_AIR_BY_EURO[kind].get(euro)
+        basis = f"Norme Euro {euro} ({kind}, carte grise V.9)"
     elif first_registration_date is not None:
         d = first_registration_date
-        if diesel:
-            if d >= date(2011, 1, 1):
-                cat = 2
-            elif d >= date(2006, 1, 1):
-                cat = 3
-            elif d >= date(2001, 1, 1):
-                cat = 4
-            elif d >= date(1997, 7, 1):
-                cat = 5
-            else:
-                cat = None
-        else:
-            if d >= date(2011, 1, 1):
-                cat = 1
-            elif d >= date(2006, 1, 1):
-                cat = 2
-            elif d >= date(1997, 1, 1):
-                cat = 3
-            else:
-                cat = None
+        cat = _class_on(kind, d)
         basis = f"Date de première immatriculation ({d.strftime('%d/%m/%Y')}, {kind}), norme Euro inconnue"
+    elif year is not None:
+        first, last = _class_on(kind, date(year, 1, 1)), _class_on(kind, date(year, 12, 31))
+        if first != last:  # cannot happen with the 2016 table, kept for a future one
+            return CritAirInfo(None, "indetermine", "Indéterminé", f"Année {year} à cheval sur deux catégories : indiquez la date de première immatriculation.")
+        cat = first
+        basis = f"Année {year} ({kind}) : toute l'année relève de la même catégorie, norme Euro et date exacte inconnues"
     else:
         return CritAirInfo(None, "indetermine", "Indéterminé", "Ni norme Euro ni date de première immatriculation : catégorie indéterminée.")
     if cat is None:
@@ -347,6 +421,8 @@ def crit_air_details(
     return CritAirInfo(cat, "classe", f"Crit'Air {cat}", f"{basis} : vignette Crit'Air {cat}.")
 
 
-def crit_air(fuel_type: str, euro_class: str | None, first_registration_date: date | None) -> int | None:
+def crit_air(
+    fuel_type: str, euro_class: str | None, first_registration_date: date | None, year: int | None = None
+) -> int | None:
     """Crit'Air category 0..5, or None (not classified, or not determinable)."""
-    return crit_air_details(fuel_type, euro_class, first_registration_date).category
+    return crit_air_details(fuel_type, euro_class, first_registration_date, year).category

@@ -7,6 +7,11 @@ estimated market value then (age + N, km + N × yearly km); net position =
 value at the end − cumulative cost. Depreciation is not a payment: it shows up
 as the lower value at the end. Carte grise is already paid: not counted.
 "Sell now": no cost, value today, net = value today.
+
+The monthly equivalent of keeping uses the same definition as the summary's
+monthly cost (value lost at the same raw values + running costs); what
+differs is named in `versus_monthly_cost` (the carte grise already paid,
+the timing-belt job that falls in the period).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from autocoach.domain.valuation import ValuationContext, round_to_50, vehicle_va
 
 __all__ = ["Scenario", "RUNNING_COST_KEYS", "keep_or_sell_scenarios"]
 
-RUNNING_COST_KEYS = ("energy", "insurance", "maintenance", "controle_technique")
+RUNNING_COST_KEYS = ("energy", "insurance", "maintenance", "controle_technique", "battery_rental")
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class Scenario:
     net_position: int  # value_at_end - cumulative_cost
     monthly_equivalent: int  # real cost of keeping per month vs selling now (0 for selling now)
     note: str  # French
+    versus_monthly_cost: str = ""  # French: why it differs from the summary's monthly cost
 
 
 def keep_or_sell_scenarios(
@@ -49,7 +55,9 @@ def keep_or_sell_scenarios(
     belt_cost: float,
 ) -> tuple[Scenario, ...]:
     running = sum(line.amount for line in costs.lines if line.key in RUNNING_COST_KEYS)
-    value_now = round_to_50(vehicle_value(ctx, age, km))
+    raw_now = vehicle_value(ctx, age, km)
+    value_now = round_to_50(raw_now)
+    taxes = sum(line.amount for line in costs.lines if line.key == "taxes")
     result = [
         Scenario(
             key="vendre_maintenant",
@@ -70,12 +78,29 @@ def keep_or_sell_scenarios(
         if belt is not None and belt.due_date <= end:
             cost += int(round_half_up(belt_cost))
             note += f", plus la distribution (environ {format_eur(belt_cost)})"
-        value_end = round_to_50(vehicle_value(ctx, age + years, km + years * annual_km))
+        raw_end = vehicle_value(ctx, age + years, km + years * annual_km)
+        value_end = round_to_50(raw_end)
         net = value_end - cost
-        monthly = max(0, int(round_half_up((value_now - net) / (12 * years))))
+        # Raw values, as in the monthly cost's depreciation line.
+        monthly = max(0, int(round_half_up((raw_now - raw_end + cost) / (12 * years))))
         note += (
             f" ; la voiture vaudra alors environ {format_eur(value_end)}. "
             f"Garder coûte en tout environ {format_eur(monthly)} par mois, perte de valeur comprise."
+        )
+        gaps = []
+        if taxes:
+            gaps.append(f"la carte grise déjà payée n'est pas comptée ici (-{format_eur(taxes)}/mois)")
+        if belt is not None and belt.due_date <= end:
+            gaps.append(
+                f"la distribution à faire pendant la période est comptée ici "
+                f"(+{format_eur(round_half_up(belt_cost / (12 * years)))}/mois)"
+            )
+        if years > 1:
+            gaps.append("la perte de valeur est moyennée sur toute la période")
+        versus = (
+            f"Même définition que le coût mensuel ({format_eur(costs.total)}) : perte de valeur et frais courants"
+            + (" ; " + " ; ".join(gaps) if gaps else "")
+            + "."
         )
         result.append(
             Scenario(
@@ -88,6 +113,7 @@ def keep_or_sell_scenarios(
                 net_position=int(net),
                 monthly_equivalent=monthly,
                 note=note,
+                versus_monthly_cost=versus,
             )
         )
     return tuple(result)

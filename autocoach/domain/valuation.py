@@ -10,7 +10,12 @@ Value = new price × depreciation(effective age) × mileage steps × age steps
   kilometres counts as half a year of age. Because the weight is < 1, the
   effective age still grows with age, so the value never rises with age; it
   grows with km, so the value never rises with km either;
-- km steps (100k, 150k, 200k) and the 10-year step only multiply by ≤ 1.
+- km steps (100k, 150k, 200k) and the 10-year step only multiply by ≤ 1;
+- market reputation (market.json, issue 14): a known weakness buyers price in
+  (1.2 PureTech belt), a class banned in the Grand Paris / Lyon ZFE, an
+  odometer drop (proportional to its size and sources' trust), the battery's
+  state of health; a rented battery removes 2 000 to 5 000 € (30 % of the
+  value, clamped). Each shows with its effect in the explanation.
 
 Every constant comes from the reference data (depreciation section).
 """
@@ -18,7 +23,7 @@ Every constant comes from the reference data (depreciation section).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from autocoach.data import DepreciationProfile, MakeSpec, ModelSpec, ReferenceData, ValuationParams
@@ -31,13 +36,14 @@ from autocoach.domain.formatting import (
     format_month_year,
 )
 from autocoach.domain.odometer import OdometerReport
-from autocoach.domain.reliability import TimingBeltStatus
+from autocoach.domain.reliability import UNKNOWN_ENGINE_FACTOR, TimingBeltStatus, applicable_weaknesses
 from autocoach.domain.rules import (
     SaleInspectionCheck,
     TechnicalInspectionStatus,
     add_fraction_of_years,
     add_months,
     add_years,
+    estimated_when,
 )
 
 __all__ = [
@@ -57,7 +63,8 @@ __all__ = [
     "resale_advice",
 ]
 
-BASE_SPREAD = 0.08  # ± around the point estimate for a catalogued model
+BASE_SPREAD = 0.08  # ± around the point estimate for a catalogued model, version known
+UNKNOWN_VERSION_SPREAD = 0.12  # trim and options unknown: listings differ more
 UNKNOWN_MODEL_SPREAD = 0.15
 DOUBT_SPREAD = 0.05  # extra when the odometer is doubtful
 ASK_FACTOR = 1.05  # asking price leaves room for negotiation
@@ -83,6 +90,8 @@ class ValuationContext:
     condition_notes: tuple[str, ...]
     spread: float
     new_price_basis: str
+    battery_rental: bool = False  # a rented EV battery: a deduction in euros
+    battery_deduction: tuple[float, float, float] = (0.0, 0.0, 0.0)  # (min €, max €, share of value)
 
 
 @dataclass(frozen=True)
@@ -180,7 +189,19 @@ def vehicle_value(ctx: ValuationContext, age: float, km: float) -> float:
         if age >= years:
             value *= factor
     value *= ctx.owner_factor * ctx.condition_factor
+    if ctx.battery_rental:
+        low, high, share = ctx.battery_deduction
+        # Monotone in the value (older is never worth more).
+        value -= min(high, max(low, share * value))
     return max(float(params.minimum_value), value)
+
+
+def battery_rental_deduction(ctx: ValuationContext, value_before: float) -> float:
+    """Euros a rented battery removes from a value (for the explanation)."""
+    if not ctx.battery_rental:
+        return 0.0
+    low, high, share = ctx.battery_deduction
+    return min(high, max(low, share * value_before))
 
 
 # ---------------------------------------------------------------------------
@@ -195,6 +216,9 @@ def valuation_context(
     make: MakeSpec | None,
     odometer: OdometerReport | None = None,
     ct_pending: bool = False,
+    zfe_ban: str | None = None,
+    age: float | None = None,
+    as_of: date | None = None,
 ) -> ValuationContext:
     """Price, profile and the age/km-independent factors of one car.
 
@@ -211,21 +235,58 @@ def valuation_context(
 
     condition = 1.0
     notes: list[str] = []
+    market = reference.market
+
+    def apply(factor: float, text: str) -> None:
+        nonlocal condition
+        if factor == 1:
+            return
+        condition *= factor
+        sign = "+" if factor > 1 else "-"
+        notes.append(f"{text} ({sign}{format_decimal(abs(1 - factor) * 100, 0)} %)")
+
     if odometer is not None and odometer.rollback_suspected:
-        condition *= 0.85
-        notes.append("kilométrage non garanti (-15 %)")
+        unproven = market["unproven_mileage"]
+        # Proportional to the drop and the trust in its readings (issue 14).
+        apply(1 - float(unproven["max_discount"]) * odometer.rollback_weight, unproven["label"])
     if ct_pending:
-        condition *= 0.95
-        notes.append("contre-visite en attente (-5 %)")
+        apply(0.95, "contre-visite en attente")
     if facts.situation.procedure_ve or facts.situation.vei:
-        condition *= 0.80
-        notes.append("procédure véhicule endommagé (-20 %)")
+        apply(0.80, "procédure véhicule endommagé")
     elif facts.claims_count:
         n = min(3, facts.claims_count)
-        condition *= 1 - 0.03 * n
-        notes.append(f"{facts.claims_count} sinistre(s) expertisé(s) (-{3 * n} %)")
+        apply(1 - 0.03 * n, f"{facts.claims_count} sinistre(s) expertisé(s)")
+    for applied in applicable_weaknesses(facts, spec, reference):
+        effect = market["weakness_effects"].get(applied.weakness.id)
+        if effect is None or (as_of is not None and as_of < date.fromisoformat(effect["since"])):
+            continue  # a reputation moves prices only once it is public
+        loss = 1 - float(effect["factor"])
+        if not applied.certain:
+            loss *= UNKNOWN_ENGINE_FACTOR  # engine not known: as in the reliability score
+        if applied.remedy is not None:
+            loss /= 2  # the part was replaced: the reputation remains
+        apply(1 - loss, effect["label"])
+    if zfe_ban is not None:
+        apply(float(market["zfe_banned"]["factor"]), f"{market['zfe_banned']['label']} ({zfe_ban})")
+    if facts.fuel_type == "electrique" and facts.battery_soh is not None and age is not None:
+        soh = market["battery_soh"]
+        expected = float(soh["expected_at_new"]) - float(soh["loss_per_year"]) * age
+        gap = (facts.battery_soh - expected) / 100 * float(soh["weight"])
+        cap = float(soh["cap"])
+        apply(1 + min(cap, max(-cap, gap)), f"{soh['label']} {facts.battery_soh} % (environ {format_decimal(max(0.0, expected), 0)} % attendus à cet âge)")
+    if as_of is not None:
+        index = market["used_market_index"]
+        years = sorted(int(y) for y in index["by_year"])
+        year = min(max(as_of.year, years[0]), years[-1])
+        level = float(index["by_year"][str(year)])
+        apply(level, f"{index['label']} {as_of.year}")
+    rental = market["battery_rental"]
+    battery_rental = facts.fuel_type == "electrique" and bool(facts.battery_rental_monthly)
 
-    spread = BASE_SPREAD if spec is not None else UNKNOWN_MODEL_SPREAD
+    if spec is None:
+        spread = UNKNOWN_MODEL_SPREAD
+    else:
+        spread = BASE_SPREAD if (facts.version or facts.engine) else UNKNOWN_VERSION_SPREAD
     if odometer is not None and not odometer.consistent:
         spread += DOUBT_SPREAD
     return ValuationContext(
@@ -238,6 +299,8 @@ def valuation_context(
         condition_notes=tuple(notes),
         spread=spread,
         new_price_basis=basis,
+        battery_rental=battery_rental,
+        battery_deduction=(float(rental["min"]), float(rental["max"]), float(rental["share"])),
     )
 
 
@@ -293,13 +356,15 @@ def _moments(
 ) -> list[_Moment]:
     horizon = add_months(as_of, SELL_HORIZON_MONTHS)
     reg = facts.registration_date
+    guessed = facts.first_registration_date is None  # dates from reg are estimates
     found: list[_Moment] = []
     if belt is not None and not belt.overdue and belt.due_date <= horizon:
         found.append(
             _Moment(
                 belt.due_date,
                 "avant le remplacement de la distribution",
-                f"La distribution est à remplacer vers le {format_date(belt.due_date)}"
+                "La distribution est à remplacer "
+                + (f"{estimated_when(belt.due_date)} (date estimée)" if belt.estimated else f"vers le {format_date(belt.due_date)}")
                 + (f" ou à {format_km(belt.due_km)}" if belt.due_km else "")
                 + f" (environ {format_eur(belt_cost)}) : vendre avant vous évite cette dépense, "
                 f"qu'un acheteur averti déduirait de toute façon du prix après.",
@@ -311,8 +376,9 @@ def _moments(
             _Moment(
                 first_ct,
                 "avant les 4 ans du véhicule",
-                f"Jusqu'au {format_date(first_ct)}, le véhicule a moins de 4 ans : la vente se fait "
-                f"sans contrôle technique. Après, il faudra en présenter un de moins de 6 mois.",
+                (f"Jusque {estimated_when(first_ct)} (date estimée)" if guessed else f"Jusqu'au {format_date(first_ct)}")
+                + ", le véhicule a moins de 4 ans : la vente se fait sans contrôle technique. Après, il "
+                "faudra en présenter un de moins de 6 mois.",
             )
         )
     elif as_of >= first_ct:
@@ -367,11 +433,23 @@ def _moments(
                 _Moment(
                     step_date,
                     f"avant les {int(years)} ans du véhicule",
-                    f"Le {format_date(step_date)}, le véhicule aura {int(years)} ans : ce cap fait perdre "
+                    (f"{estimated_when(step_date).capitalize()} (date estimée)" if guessed else f"Le {format_date(step_date)}")
+                    + f", le véhicule aura {int(years)} ans : ce cap fait perdre "
                     f"environ {round((1 - factor) * 100)} % de valeur en plus de la décote normale.",
                 )
             )
     return sorted(found, key=lambda m: m.deadline)
+
+
+def _que(clause: str) -> str:
+    """"que" + clause, elided before a vowel ("qu'un contrôle…")."""
+    return ("qu'" if clause[:1].lower() in "aeiouyéèêh" else "que ") + clause
+
+
+def _join_clauses(clauses: tuple[str, ...]) -> str:
+    """"que A, que B et que C" as French reads it."""
+    parts = [_que(c) for c in clauses]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
 
 
 def resale_advice(
@@ -387,12 +465,22 @@ def resale_advice(
     belt_cost: float,
     odometer: OdometerReport,
     next_year_value: float,
+    blockers: tuple[str, ...] = (),
 ) -> ResaleAdvice:
+    """Value range, asking price and when to sell.
+
+    `blockers` (French clauses, e.g. "le gage n'est pas levé"): a sale is then
+    impossible, and the timing says so instead of giving a date.
+    """
     recommended = min(estimate.value_high, round_to_50(estimate.raw * ASK_FACTOR))
     accept = max(estimate.value_low, round_to_50(estimate.raw * ACCEPT_FACTOR))
     moments = _moments(facts, as_of, ctx, estimate.km, annual_km, ct, sale, belt, belt_cost)
     yearly_loss = max(0.0, estimate.raw - next_year_value)
-    if moments:
+    if blockers:
+        when = None
+        label = "Vente impossible tant " + _join_clauses(blockers)
+        reason = "Régularisez d'abord : aucune date de vente ne peut être conseillée avant."
+    elif moments:
         best = moments[0]
         if (best.deadline - as_of).days <= 31:
             label = "Dès maintenant"
@@ -420,6 +508,13 @@ def resale_advice(
         parts.append(f"Nombre de propriétaires : -{round((1 - ctx.owner_factor) * 100)} %.")
     if ctx.condition_notes:
         parts.append("Ajustements : " + ", ".join(ctx.condition_notes) + ".")
+    if ctx.battery_rental:
+        before = vehicle_value(replace(ctx, battery_rental=False), estimate.age_years, estimate.km)
+        deduction = before - estimate.raw
+        parts.append(
+            f"Batterie en location : -{format_eur(round(deduction, -1))} (les acheteurs paient 2 000 à "
+            f"5 000 € de moins qu'avec une batterie achetée)."
+        )
     parts.append(
         f"Affichez {format_eur(recommended)} pour garder une marge de négociation ; "
         f"n'acceptez pas moins de {format_eur(accept)}."

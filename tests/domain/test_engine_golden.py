@@ -6,22 +6,32 @@ of reliability.py, valuation.py, costs.py, rules.py) and the reference data
 
 - analysis date AS_OF = 2026-11-24; age = whole years + days since the last
   anniversary / days in that year (2019-11-24 -> 7.0 exactly);
-- fuel: SP95-E10 1.83 €/l, gazole 2.00 €/l (March 2026), GPL 0.987 €/l;
-  electricity 0.8 × 0.19 + 0.2 × 0.50 = 0.252 €/kWh;
-- new price × 0.98^(2024 − year); depreciation profiles:
-  francaise 25/15/10/10/7 % then 6 %, standard 22/15/10/10/7 % then 6 %,
-  dacia 7/8/7/7/6 % then 5 %, valeur_sure 18/12/9/8/6 % then 5 %,
+- fuel: SP95-E10 1.83 €/l, gazole 2.00 €/l (snapshot of March 2026), GPL 0.987 €/l;
+  electricity (issue 14: regulated tariff + 12 % charging losses)
+  0.8 × 0.1952 × 1.12 + 0.2 × 0.50 = 0.2749 €/kWh;
+- new price × 0.98^(2024 − year); depreciation profiles (recalibrated on real
+  market prices, issue 14): francaise 17/13/9/8/7 % then 6 %, standard
+  22/13/9/8/7 % then 6 %,
+  dacia 6.6/3/2/2/2 % then 5 %, valeur_sure 18/12/9/8/6 % then 5 %,
   electrique 28/17/12/10/8 % then 7 % (linear inside a year);
 - effective age = age + 0.5 × clamp(km / std − age, −2, +10), std 15,000 km
   (20,000 diesel); × 0.96 at ≥100k km, × 0.96 more at ≥150k, × 0.95 at ≥200k;
   × 0.96 from 10 years; owners factor 1 − 0.03 × previous owners (unknown
-  counts as 1, floor 0.88); value rounded to 50 €, range ± 8 % (± 15 % for a
-  model outside the catalogue, + 5 % when the odometer is doubtful);
-- insurance 45 €/month × segment (A .85, B .9, C 1.0, D 1.2, SUV-C 1.1) × 0.85
-  from 8 years; maintenance prior = segment €/month (A 32, B 38, C 44, D 52,
+  counts as 1, floor 0.88); value rounded to 50 €, range ± 8 % when the version
+  or engine is known, ± 12 % when not (± 15 % for a model outside the catalogue,
+  + 5 % when the odometer is doubtful); market reputation (issue 14): × 0.92 for
+  a Crit'Air class banned in the Grand Paris / Lyon ZFE, × 0.85 for a known
+  1.2 PureTech, unproven mileage × (1 − 0.15 × rollback weight);
+- insurance (issue 14: 2025 averages) 750 €/yr = 62.50 €/month (820 € = 68.33
+  for an EV) × segment (A .85, B .9, C 1.0, D 1.2, SUV-C 1.1) × 0.85 from 8 years;
+- carte grise: average of the 13 metropolitan regional rates (53.19 €/CV) when no
+  postcode is given; maintenance prior = segment €/month (A 32, B 38, C 44, D 52,
   SUV-C 50) × make × 0.7 for EVs × (1 + 0.04 × (age − 5), ≤ 1.5) ×
   clamp(0.5 + 0.5 × km/yr / 12,500, 0.75, 1.6); CT 80 € / 24 = 3 €/month;
-- reliability: base 7.0, factor table in reliability.py.
+- reliability: base 7.0, factor table in reliability.py; the yearly-km factor
+  uses the engine's single annual km (issue 12).
+- sale blockers (issue 12): a CT missing or expired, a gage, an opposition... make
+  the timing "Vente impossible tant que …" instead of a date.
 """
 
 from __future__ import annotations
@@ -71,29 +81,29 @@ def test_renault_clio_petrol_2019_without_documents() -> None:
     # Reliability: age 6-10 -0.5, 84,000/(12,500×7)=0.96 → 0, owners 1 → 0,
     #   no invoice -0.3, no CT after 4.5 years -0.2 → 7 - 1.0 = 6.0.
     # Value: 21,000 × 0.98^5 = 18,982; eff. age 7 + 0.5 × (5.6 - 7) = 6.3;
-    #   D(6.3) = .75×.85×.9×.9×.93×.94 × (1 - .06×.3) = .4433 → 8,415 × 0.97
-    #   (1 previous owner) = 8,162 → 8,150 (7,500 - 8,800); ask 8,162×1.05 → 8,550,
-    #   accept ×0.95 → 7,750.
-    # Costs: energy 6.0 l × 120 × 1.83 / 12 = 109.8 → 110; insurance 45 × .9 = 40.5 → 41;
+    #   D(6.3) = .83×.87×.91×.92×.93×.94 × (1 - .06×.3) = .51898 → 9,851 × 0.97
+    #   (1 previous owner) = 9,556 → 9,550; no version → ± 12 % (8,400 - 10,700);
+    #   ask 9,556×1.05 → 10,050, accept ×0.95 → 9,100.
+    # Costs: energy 6.0 l × 120 × 1.83 / 12 = 109.8 → 110; insurance 62.5 × .9 = 56.25 → 56;
     #   maintenance 38 × 1.08 × 0.98 = 40.2 → 40; CT 3; no purchase date → taxes 0;
-    #   depreciation (8,162 - value at 8 yrs/96,000 km 7,720) / 12 = 36.9 → 37. Total 231.
-    # CT: none on record, first was due 2023-11-24 → "inconnu", warning.
-    # Best time: 100,000 km in 16,000/12,000 = 1.333 yr → 2028-03-24.
+    #   depreciation (9,556 - value at 8 yrs/96,000 km) / 12 → 43. Total 252.
+    # CT: none on record, first was due 2023-11-24 → "inconnu", warning; no CT at all
+    #   is a sale blocker (issue 12) → "Vente impossible tant qu'…", no date.
     r = run({"brand": "Renault", "model": "CLIO", "year": 2019, "first_registration_date": "2019-11-24",
              "mileage": 84000, "fuel_type": "essence", "previous_owners": 1})
     assert r.model_known and r.segment == "B"
     assert r.annual_km == 12000
     assert r.reliability_score == 6.0
-    assert_value(r, 7500, 8150, 8800)
-    assert (r.resale.recommended_price, r.resale.accept_price) == (8550, 7750)
-    assert lines(r) == {"depreciation": 37, "energy": 110, "insurance": 41, "maintenance": 40,
+    assert_value(r, 8400, 9550, 10700)
+    assert (r.resale.recommended_price, r.resale.accept_price) == (10050, 9100)
+    assert lines(r) == {"depreciation": 43, "energy": 110, "insurance": 56, "maintenance": 40,
                         "controle_technique": 3, "taxes": 0}
-    assert r.monthly_cost_estimate == 231
+    assert r.monthly_cost_estimate == 252
     assert r.next_technical_inspection == date(2023, 11, 24)
     assert alert_types(r)["controle_technique"] == "warning"
     assert r.crit_air == 1
-    assert r.resale.best_time_to_sell == date(2028, 3, 24)
-    assert "100" in r.resale.best_time_label
+    assert r.resale.best_time_to_sell is None
+    assert r.resale.best_time_label.startswith("Vente impossible tant qu")
 
 
 # ---------------------------------------------------------------------------
@@ -121,16 +131,17 @@ PEUGEOT_308 = {
 def test_peugeot_308_bluehdi_high_mileage_with_regular_invoices() -> None:
     # Age 10 + 162/365 = 10.444. km/yr: 2023-06-05 (160,000) → today (190,000):
     #   30,000 / 3.4716 yr = 8,642 → 8,600 (2022 reading is more than 4 years old).
-    # Reliability: age 10-15 -1.0; 190,000/(12,500×10.44) = 1.46 → -0.5;
+    # Reliability: age 10-15 -1.0; annual km 8,600 / 12,500 = 0.69 → 0 (issue 12:
+    #   the engine's one annual km, no longer the lifetime average);
     #   ≥150k -0.5; 2 previous owners -0.3; 5 services in 5 years → +0.7;
     #   last CT favourable with 2 defects 0.3 - 0.2 = +0.1; BlueHDi AdBlue -0.5
-    #   → 7 - 2.0 = 5.0.
+    #   → 7 - 1.5 = 5.5.
     # Value: 30,000 × 0.98^8 = 25,523; eff. age 10.444 + 0.5 × (9.5 - 10.444) = 9.972;
-    #   D = .48023 × .94^4 × (1 - .06 × .972) = .35308 → 9,011; × .96 × .96 (150k)
-    #   × .96 (10 yrs) × .94 (2 owners) = 7,494 → 7,500 (6,900 - 8,100).
-    # Costs: energy 5.0 × 86 × 2.00 / 12 = 71.7 → 72; insurance 45 × 1.0 × .85 = 38.25 → 38;
+    #   D = .41336 → 10,550; × .96 × .96 (150k) × .96 (10 yrs) × .94 (2 owners)
+    #   = 8,774 → 8,750 (8,050 - 9,500).
+    # Costs: energy 5.0 × 86 × 2.00 / 12 = 71.7 → 72; insurance 62.5 × 1.0 × .85 = 53.1 → 53;
     #   invoices since 2024-11-24: 220 + 420 + 230 = 870 / 24 = 36.25 → 36; CT 3;
-    #   depreciation 26.8 → 27. Total 176.
+    #   depreciation 31. Total 195.
     # CT 2024-06-10 + 2 years = 2026-06-10: overdue → critical.
     # Timing belt 180,000 km / 10 yrs passed, no invoice → warning.
     r = run(PEUGEOT_308)
@@ -139,18 +150,19 @@ def test_peugeot_308_bluehdi_high_mileage_with_regular_invoices() -> None:
     assert factor(r, "entretien") == 0.7
     assert factor(r, "controle_technique") == pytest.approx(0.1)
     assert factor(r, "faiblesse_psa_adblue") == -0.5
-    assert r.reliability_score == 5.0
-    assert_value(r, 6900, 7500, 8100)
-    assert lines(r) == {"depreciation": 27, "energy": 72, "insurance": 38, "maintenance": 36,
+    assert r.reliability_score == 5.5
+    assert_value(r, 8050, 8750, 9500)
+    assert lines(r) == {"depreciation": 31, "energy": 72, "insurance": 53, "maintenance": 36,
                         "controle_technique": 3, "taxes": 0}
-    assert r.monthly_cost_estimate == 176
+    assert r.monthly_cost_estimate == 195
     assert r.next_technical_inspection == date(2026, 6, 10)
     types = alert_types(r)
     assert types["controle_technique"] == "critical"
     assert types["distribution"] == "warning"
     assert r.crit_air == 2
-    # CT overdue: redo it now, it serves a sale within 6 months → 2027-05-24.
-    assert r.resale.best_time_to_sell == date(2027, 5, 24)
+    # CT expired: a sale blocker (issue 12) → no date until a new CT is passed.
+    assert r.resale.best_time_to_sell is None
+    assert r.resale.best_time_label.startswith("Vente impossible")
 
 
 # ---------------------------------------------------------------------------
@@ -164,10 +176,10 @@ def test_toyota_yaris_hybrid_before_first_ct() -> None:
     #   no CT yet (under 4.5 yrs) 0; Toyota +0.5 → 8.0.
     # Value: hybrid price 24,000 × 0.98 = 23,520; eff. age 3.786 + 0.5 × (2.333 - 3.786)
     #   = 3.060; D(valeur_sure) = .82 × .88 × .91 × (1 - .08 × .060) = .65352 → 15,371
-    #   → 15,350 (14,150 - 16,600).
-    # Costs: energy 4.3 × 82 × 1.83 / 12 = 53.8 → 54; insurance 40.5 → 41;
+    #   → 15,350; no version → ± 12 % (13,550 - 17,200).
+    # Costs: energy 4.3 × 82 × 1.83 / 12 = 53.8 → 54; insurance 62.5 × .9 = 56.25 → 56;
     #   invoices since 2024-11-24: 210 + 230 = 440 / 24 = 18.3 → 18; CT 3 (first CT
-    #   2027-02-10 within 24 months); depreciation 79.6 → 80. Total 196.
+    #   2027-02-10 within 24 months); depreciation 79.6 → 80. Total 211.
     # First CT due 2027-02-10, i.e. within 3 months → warning. Sell before: no CT
     #   needed for a car under 4 years → best time 2027-02-10.
     r = run({"brand": "TOYOTA", "model": "YARIS", "year": 2023, "first_registration_date": "2023-02-10",
@@ -179,8 +191,8 @@ def test_toyota_yaris_hybrid_before_first_ct() -> None:
              ]})
     assert r.annual_km == 8200
     assert r.reliability_score == 8.0
-    assert_value(r, 14150, 15350, 16600)
-    assert lines(r) == {"depreciation": 80, "energy": 54, "insurance": 41, "maintenance": 18,
+    assert_value(r, 13550, 15350, 17200)
+    assert lines(r) == {"depreciation": 80, "energy": 54, "insurance": 56, "maintenance": 18,
                         "controle_technique": 3, "taxes": 0}
     assert r.next_technical_inspection == date(2027, 2, 10)
     assert alert_types(r)["controle_technique"] == "warning"
@@ -196,23 +208,26 @@ def test_toyota_yaris_hybrid_before_first_ct() -> None:
 def test_tesla_model_3_electric() -> None:
     # Age 5 + 84/365 = 5.230. km/yr: CT 2025-08-20 (48,000) → today (60,000):
     #   12,000 / 1.2622 yr = 9,508 → 9,500.
-    # Reliability: age 0; ratio 0.92 → 0; owners 1 → 0; no invoice -0.3; CT +0.3;
-    #   Tesla suspension arms -0.3 → 6.7.
+    # Reliability: age 0; ratio 0.76 → 0; owners 1 → 0; CT +0.3; Tesla suspension
+    #   arms -0.3; no invoice is no fault: Tesla plans no annual service (issue 14)
+    #   → 7.0.
     # Value: 43,000 × 0.98^3 = 40,471; eff. age 5.230 + 0.5 × (4 - 5.230) = 4.615;
     #   D(electrique) = .72 × .83 × .88 × .90 × (1 - .08 × .615) = .45001 → 18,212 × .97
-    #   = 17,666 → 17,650 (16,250 - 19,100).
-    # Costs: 15.5 kWh × 95 × 0.252 / 12 = 30.9 → 31; insurance 45 × 1.2 = 54;
+    #   = 17,666 → 17,650; no version → ± 12 % (15,550 - 19,800).
+    # Costs: 15.5 kWh × 95 × 0.2749 / 12 = 33.7 → 34; insurance 68.33 × 1.2 = 82;
     #   maintenance 52 × 0.7 × 1.0092 × 0.88 = 32.3 → 32; CT 3; carte grise bought
-    #   2024: EV regional tax 0, 13.76 / 48 = 0.29 → 0; depreciation 90.7 → 91. Total 211.
+    #   2024-05-01, before EVs paid the regional tax (1 May 2025): 13.76 / 48 → 0;
+    #   depreciation 90.7 → 91. Total 242.
     # Next CT 2027-08-20; it serves a sale until 2028-02-20 → best time.
     r = run({"brand": "Tesla", "model": "MODEL 3", "year": 2021, "first_registration_date": "2021-09-01",
              "mileage": 60000, "fuel_type": "electrique", "previous_owners": 1, "fiscal_power": 10,
              "purchase_date": "2024-05-01", "purchase_price": 32000,
              "technical_inspections": [{"date": "2025-08-20", "result": "A", "mileage": 48000, "nature": "VTP"}]})
     assert r.annual_km == 9500
-    assert r.reliability_score == 6.7
-    assert_value(r, 16250, 17650, 19100)
-    assert lines(r) == {"depreciation": 91, "energy": 31, "insurance": 54, "maintenance": 32,
+    assert r.reliability_score == 7.0
+    assert_value(r, 15550, 17650, 19800)
+    assert "entretien" not in alert_types(r)
+    assert lines(r) == {"depreciation": 91, "energy": 34, "insurance": 82, "maintenance": 32,
                         "controle_technique": 3, "taxes": 0}
     assert r.monthly_cost_breakdown[1].label == "Électricité"
     assert r.crit_air == 0
@@ -230,11 +245,12 @@ def test_dacia_sandero_lpg() -> None:
     #   25,000 / 2.6804 yr = 9,327 → 9,300.
     # Reliability: age -0.5; owners 0 +0.3; no invoice -0.3; CT +0.3; Dacia +0.1 → 6.9.
     # Value: 14,000 × 0.98^4 = 12,913; eff. age 6.649 + 0.5 × (4.667 - 6.649) = 5.658;
-    #   D(dacia) = .93×.92×.93×.93×.94 × (1 - .05 × .658) = .67273 → 8,687 → 8,700
-    #   (8,000 - 9,400).
-    # Costs: 7.6 l GPL × 93 × 0.987 / 12 = 58.1 → 58; insurance 41; maintenance
+    #   D(dacia, issue 14: carVertical's Duster, -6.6 % then -15 % over 5 years)
+    #   = .934×.97×.98×.98×.98 × (1 - .05 × .658) = .82465 → 10,649 → 10,650;
+    #   no version → ± 12 % (9,350 - 11,950).
+    # Costs: 7.6 l GPL × 93 × 0.987 / 12 = 58.1 → 58; insurance 56; maintenance
     #   38 × 0.9 × 1.066 × 0.872 = 31.8 → 32; CT 3; bought new in 2020, more than
-    #   48 months ago → taxes 0; depreciation 35.9 → 36. Total 170.
+    #   48 months ago → taxes 0; depreciation 44. Total 193.
     r = run({"brand": "Dacia", "model": "Sandero Stepway", "year": 2020, "first_registration_date": "2020-04-01",
              "mileage": 70000, "fuel_type": "GPL", "previous_owners": 0, "euro_class": "EURO6",
              "purchase_date": "2020-04-01", "purchase_price": 12000, "fiscal_power": 5,
@@ -244,8 +260,8 @@ def test_dacia_sandero_lpg() -> None:
              ]})
     assert r.annual_km == 9300
     assert r.reliability_score == 6.9
-    assert_value(r, 8000, 8700, 9400)
-    assert lines(r) == {"depreciation": 36, "energy": 58, "insurance": 41, "maintenance": 32,
+    assert_value(r, 9350, 10650, 11950)
+    assert lines(r) == {"depreciation": 44, "energy": 58, "insurance": 56, "maintenance": 32,
                         "controle_technique": 3, "taxes": 0}
     assert r.crit_air == 1
     assert r.next_technical_inspection == date(2028, 3, 10)
@@ -259,27 +275,27 @@ def test_dacia_sandero_lpg() -> None:
 def test_renault_zoe_2016_with_owner_mileage() -> None:
     # Age 10 + 54/365 = 10.148; km/yr given: 9,000.
     # Reliability: age 10-15 -1.0; owners 1 → 0; no invoice -0.3; CT favourable with
-    #   1 defect +0.2; battery-rental weakness -0.2 → 5.7.
+    #   1 defect +0.2 → 5.9 (issue 14: a rented battery is no reliability defect;
+    #   it is an input that moves the cost and the value).
     # Value: 33,000 × 0.98^8 = 28,075; eff. age 10.148 + 0.5 × max(-2, 6.33 - 10.15)
     #   = 9.148; D(electrique) = .43544 × .93^4 × (1 - .07 × .148) = .32236 → 9,050
-    #   × .96 (10 yrs) × .97 = 8,428 → 8,450 (7,750 - 9,100).
-    # Costs: 17 kWh × 90 × 0.252 / 12 = 32.1 → 32; insurance 45 × .9 × .85 = 34.4 → 34;
+    #   × .96 (10 yrs) × .97 = 8,428 → 8,450; ± 12 % (7,400 - 9,450).
+    # Costs: 17 kWh × 90 × 0.2749 / 12 = 35.0 → 35; insurance 68.33 × .9 × .85 = 52.3 → 52;
     #   maintenance 38 × 0.7 × 1.206 × 0.86 = 27.6 → 28; CT 3; depreciation 75.3 → 75.
-    #   Total 172.
-    # CT 2024-09-15 + 2 yrs = 2026-09-15: overdue → critical; best time = redo the CT
-    #   now and sell within 6 months (2027-05-24), before 100,000 km (2027-06-13).
+    #   Total 193.
+    # CT 2024-09-15 + 2 yrs = 2026-09-15: overdue → critical, and a sale blocker.
     r = run({"brand": "Renault", "model": "ZOE", "year": 2016, "first_registration_date": "2016-10-01",
              "mileage": 95000, "fuel_type": "Électrique", "previous_owners": 1, "annual_km": 9000,
              "technical_inspections": [{"date": "2024-09-15", "result": "favorable", "mileage": 80000,
                                         "defects": ["Pneumatique usé"]}]})
     assert r.annual_km == 9000
-    assert r.reliability_score == 5.7
-    assert_value(r, 7750, 8450, 9100)
-    assert lines(r) == {"depreciation": 75, "energy": 32, "insurance": 34, "maintenance": 28,
+    assert r.reliability_score == 5.9
+    assert_value(r, 7400, 8450, 9450)
+    assert lines(r) == {"depreciation": 75, "energy": 35, "insurance": 52, "maintenance": 28,
                         "controle_technique": 3, "taxes": 0}
     assert alert_types(r)["controle_technique"] == "critical"
     assert "135" in next(a.message for a in r.alerts if a.type == "controle_technique")
-    assert r.resale.best_time_to_sell == date(2027, 5, 24)
+    assert r.resale.best_time_to_sell is None
 
 
 # ---------------------------------------------------------------------------
@@ -290,12 +306,14 @@ def test_volkswagen_golf_tdi_dsg_with_timing_belt_invoice() -> None:
     # Age 13 + 249/365 = 13.682. km/yr: 2023-03-01 (131,000) → today (160,000):
     #   29,000 / 3.7344 yr = 7,766 → 7,800.
     # Reliability: age -1.0; ratio 0.94 → 0; ≥150k -0.5; owners 1 → 0; 4 services in
-    #   5 years = 0.8 → +0.7; CT +0.3; DSG7 DQ200 -1.0; EA189 -0.3 → 5.2.
+    #   5 years = 0.8 → +0.7; CT +0.3; issue 14, weaknesses by code: an automatic
+    #   gearbox without its code may or may not be the DQ200 → -1.0 × 0.6 = -0.6; a TDI
+    #   without its code may be an EA288 → -0.3 × 0.6 = -0.18 → 5.72 → 5.7.
     # Value: 31,000 × 0.98^11 = 24,822; eff. age 13.682 - 1 (bonus capped) = 12.682;
-    #   D(standard) = .49944 × .94^7 × (1 - .06 × .682) → 24,822 × .3268 = 8,112;
-    #   × .96 × .96 (150k) × .96 (10 yrs) × .97 = 6,617 → 6,600 (6,100 - 7,150).
-    # Costs: 5.0 × 78 × 2.00 / 12 = 65; insurance 38; invoices since 2024-11-24:
-    #   250 + 260 = 510 / 24 = 21.25 → 21; CT 3; depreciation 33.1 → 33. Total 160.
+    #   D(standard) = .32860 → 8,157; × .96 × .96 (150k) × .96 (10 yrs) × .97
+    #   = 7,000 (6,450 - 7,550).
+    # Costs: 5.0 × 78 × 2.00 / 12 = 65; insurance 53; invoices since 2024-11-24:
+    #   250 + 260 = 510 / 24 = 21.25 → 21; CT 3; depreciation 35. Total 177.
     # Belt done 2021-05-10 at 110,000 km: next at 290,000 km or 2031-05-10 → no alert.
     r = run({"brand": "VW", "model": "GOLF VII", "year": 2013, "first_registration_date": "2013-03-20",
              "mileage": 160000, "fuel_type": "diesel", "engine": "1.6 TDI 105", "gearbox": "automatique",
@@ -313,16 +331,16 @@ def test_volkswagen_golf_tdi_dsg_with_timing_belt_invoice() -> None:
              ]})
     assert r.vehicle == "Volkswagen Golf"
     assert r.annual_km == 7800
-    assert factor(r, "faiblesse_dsg7_dq200") == -1.0
-    assert factor(r, "faiblesse_vag_ea189") == -0.3
-    assert r.reliability_score == 5.2
-    assert_value(r, 6100, 6600, 7150)
-    assert lines(r) == {"depreciation": 33, "energy": 65, "insurance": 38, "maintenance": 21,
+    assert factor(r, "faiblesse_dsg7_dq200") == -0.6
+    assert factor(r, "faiblesse_vag_ea189") == pytest.approx(-0.18)
+    assert r.reliability_score == 5.7
+    assert_value(r, 6450, 7000, 7550)
+    assert lines(r) == {"depreciation": 35, "energy": 65, "insurance": 53, "maintenance": 21,
                         "controle_technique": 3, "taxes": 0}
     assert "distribution" not in alert_types(r)
     assert r.crit_air == 2
     assert r.next_technical_inspection == date(2026, 2, 20)
-    assert r.resale.best_time_to_sell == date(2027, 5, 24)
+    assert r.resale.best_time_to_sell is None  # CT expired: a sale blocker
 
 
 # ---------------------------------------------------------------------------
@@ -336,18 +354,20 @@ def test_peugeot_206_diesel_not_in_catalogue() -> None:
     # Reliability: age ≥15 -1.5; ratio 0.75 → 0; ≥200k -1.0; 3 previous owners -0.6;
     #   no invoice -0.3; no CT -0.2 → 3.4.
     # Value: 28,000 × 0.98^20 = 18,693; eff. age 21.542; D = .48023 × .94^16 × (1 - .06
-    #   × .542) → × .96 × .96 × .95 × .96 × .91 (3 previous owners) = 2,468 → 2,450
-    #   (2,100 - 2,850).
-    # Costs: 5.0 × 93 × 2.00 / 12 = 77.5 → 78; insurance 38; maintenance 44 × 1.5 (capped)
-    #   × 0.872 = 57.6 → 58; CT 3; depreciation 12.3 → 12. Total 189.
+    #   × .542) = .20211 → × .96 × .96 × .95 × .96 × .91 (3 previous owners) = 2,890;
+    #   × .92: Crit'Air 4 banned in the Grand Paris ZFE since 2021 (issue 14)
+    #   = 2,659 → 2,650 (2,250 - 3,050).
+    # Costs: 5.0 × 93 × 2.00 / 12 = 77.5 → 78; insurance 53; maintenance 44 × 1.5 (capped)
+    #   × 0.872 = 57.6 → 58; CT 3; depreciation 13. Total 205.
     # Crit'Air from the date: diesel 2001-2005 → 4.
     r = run({"brand": "Peugeot", "model": "206", "year": 2004, "first_registration_date": "2004-05-10",
              "mileage": 210000, "fuel_type": "gazole", "previous_owners": 3})
     assert not r.model_known and r.segment == "C"
     assert r.annual_km == 9300
     assert r.reliability_score == 3.4
-    assert_value(r, 2100, 2450, 2850)
-    assert lines(r) == {"depreciation": 12, "energy": 78, "insurance": 38, "maintenance": 58,
+    assert_value(r, 2250, 2650, 3050)
+    assert "Crit'Air 4" in r.resale.reasoning and "zfe" in alert_types(r)
+    assert lines(r) == {"depreciation": 13, "energy": 78, "insurance": 53, "maintenance": 58,
                         "controle_technique": 3, "taxes": 0}
     assert r.crit_air == 4
     assert r.resale.best_time_to_sell is None
@@ -359,17 +379,18 @@ def test_peugeot_206_diesel_not_in_catalogue() -> None:
 
 
 def test_citroen_c3_puretech_with_odometer_rollback() -> None:
-    # CT readings 62,000 (2019) then 48,000 (2021): rollback beyond 300 km → critical.
+    # CT readings 62,000 (2019) then 48,000 (2021): rollback beyond 300 km; issue 14:
+    #   weight = 14,000 / 20,000 × trust(CT, CT) 1.0 = 0.7 ≥ 0.5 → critical.
     # Current km = declared 58,000 (≥ latest reading 57,000). Readings are not
     #   trusted → km/yr = 58,000 / 11.4 = 5,088 → 5,100.
     # Reliability: age 11.4 -1.0; no invoice -0.3; CT +0.3; PureTech belt -1.2 (engine
-    #   known); ETG gearbox unknown → -0.6 × 0.6 = -0.36; rollback -1.5
-    #   → 7 - 4.06 = 2.94 → 2.9.
-    # Value: 18,500 × 0.98^9 = 15,424; eff. age 10.4; D = .48023 × .94^5 × .976 = .34398
-    #   → 5,306 × .96 (10 yrs) × .97 × .85 (km non garanti) = 4,200 → 4,200;
-    #   range ± 13 % → 3,650 - 4,750.
-    # Costs: energy 6.0 × 51 × 1.83 / 12 = 46.7 → 47; insurance 45 × .9 × .85 = 34.4 → 34;
-    #   maintenance 38 × 1.256 × 0.75 = 35.8 → 36; CT 3; depreciation 21.0 → 21. Total 141.
+    #   known); ETG gearbox unknown → -0.6 × 0.6 = -0.36; rollback -1.5 × 0.7 = -1.05
+    #   → 7 - 3.61 = 3.39 → 3.4.
+    # Value: 18,500 × 0.98^9 = 15,424; eff. age 10.4; D = .40272 → 6,212 × .96 (10 yrs)
+    #   × .97 = 5,784; × .85 (PureTech reputation, engine known, issue 14) × .895 (km
+    #   non garanti: 1 - .15 × .7) = 4,400; range ± 13 % → 3,850 - 4,950.
+    # Costs: energy 6.0 × 51 × 1.83 / 12 = 46.7 → 47; insurance 62.5 × .9 × .85 = 47.8 → 48;
+    #   maintenance 38 × 1.256 × 0.75 = 35.8 → 36; CT 3; depreciation 22. Total 156.
     r = run({"brand": "Citroen", "model": "C3", "year": 2015, "first_registration_date": "2015-07-01",
              "mileage": 58000, "fuel_type": "essence", "engine": "1.2 PureTech 82", "previous_owners": 1,
              "technical_inspections": [
@@ -383,9 +404,9 @@ def test_citroen_c3_puretech_with_odometer_rollback() -> None:
     assert [f.kind for f in r.odometer_findings] == ["rollback"]
     assert alert_types(r)["kilometrage"] == "critical"
     assert factor(r, "faiblesse_psa_etg") == pytest.approx(-0.36)
-    assert r.reliability_score == 2.9
-    assert_value(r, 3650, 4200, 4750)
-    assert lines(r) == {"depreciation": 21, "energy": 47, "insurance": 34, "maintenance": 36,
+    assert r.reliability_score == 3.4
+    assert_value(r, 3850, 4400, 4950)
+    assert lines(r) == {"depreciation": 22, "energy": 47, "insurance": 48, "maintenance": 36,
                         "controle_technique": 3, "taxes": 0}
     assert "kilométrage compteur non garanti" in r.resale.reasoning
     assert alert_types(r)["distribution"] == "warning"  # 6 years passed, no invoice
@@ -400,11 +421,11 @@ def test_bmw_320d_with_pending_contre_visite() -> None:
     # Reliability: age ≥15 -1.5; ≥200k -1.0; 2 previous owners -0.3; no invoice -0.3;
     #   last CT major defects -1.0; N47 chain (320d) -1.0 → 1.9.
     # Value: 48,000 × 0.98^14 = 36,174; eff. age 15.230; standard D × .96 × .96 × .95
-    #   (200k) × .96 (10 yrs) × .94 (2 owners) × .95 (contre-visite pending) = 7,203
-    #   → 7,200 (6,650 - 7,800).
-    # Costs: 5.6 × 69 × 2.00 / 12 = 64.4 → 64; insurance 45 × 1.2 × .85 = 45.9 → 46;
-    #   maintenance 52 × 1.3 (BMW) × 1.449 × 0.776 = 76.0 → 76; CT 3; depreciation 36.
-    #   Total 225.
+    #   (200k) × .96 (10 yrs) × .94 (2 owners) × .95 (contre-visite pending) = 7,620
+    #   → 7,600 (7,000 - 8,250).
+    # Costs: 5.6 × 69 × 2.00 / 12 = 64.4 → 64; insurance 62.5 × 1.2 × .85 = 63.75 → 64;
+    #   maintenance 52 × 1.3 (BMW) × 1.449 × 0.776 = 76.0 → 76; CT 3; depreciation 38.
+    #   Total 245.
     # Contre-visite due 2026-12-01 (2 months after 2026-10-01) → warning; selling with
     #   the report is possible until then → "Dès maintenant".
     r = run({"brand": "BMW", "model": "320d", "year": 2010, "first_registration_date": "2010-09-01",
@@ -417,8 +438,8 @@ def test_bmw_320d_with_pending_contre_visite() -> None:
     assert r.vehicle == "BMW Série 3"
     assert r.annual_km == 6900
     assert r.reliability_score == 1.9
-    assert_value(r, 6650, 7200, 7800)
-    assert lines(r) == {"depreciation": 36, "energy": 64, "insurance": 46, "maintenance": 76,
+    assert_value(r, 7000, 7600, 8250)
+    assert lines(r) == {"depreciation": 38, "energy": 64, "insurance": 64, "maintenance": 76,
                         "controle_technique": 3, "taxes": 0}
     assert r.next_technical_inspection == date(2026, 12, 1)
     assert alert_types(r)["controle_technique"] == "warning"
@@ -438,12 +459,13 @@ def test_fiat_500_dualogic_belt_due_soon() -> None:
     #   → warning, and it is the earliest selling deadline (100,000 km comes
     #   2027-05-24).
     # Reliability: age -1.0; maintenance: one invoice, no service in 5 yrs → -0.3;
-    #   CT +0.3; Dualogic -0.6 (TwinAir does not match a 1.2 8V) → 5.4.
-    # Value: 17,000 × 0.98^12 = 13,340; eff. age 13.444; standard D × .96 (10 yrs) × .97
-    #   = 3,681 → 3,700 (3,400 - 4,000).
-    # Costs: 5.7 × 40 × 1.83 / 12 = 34.8 → 35; insurance 45 × .85 × .85 = 32.5 → 33;
-    #   maintenance 32 × 0.95 × 1.378 × 0.75 = 31.4 → 31; CT 3; depreciation 29.9 → 30.
-    #   Total 132.
+    #   CT +0.3; an automatic gearbox without its code may not be the Dualogic
+    #   (issue 14) → -0.6 × 0.6 = -0.36 (TwinAir does not match a 1.2 8V) → 5.64 → 5.6.
+    # Value: 17,000 × 0.98^12 = 13,340; eff. age 13.444; standard D = .31349 × .96 (10 yrs)
+    #   × .97 = 3,894 → 3,900 (3,600 - 4,200).
+    # Costs: 5.7 × 40 × 1.83 / 12 = 34.8 → 35; insurance 62.5 × .85 × .85 = 45.2 → 45;
+    #   maintenance 32 × 0.95 × 1.378 × 0.75 = 31.4 → 31; CT 3; depreciation 32.
+    #   Total 146.
     r = run({"brand": "Fiat", "model": "500", "year": 2012, "first_registration_date": "2012-06-15",
              "mileage": 98000, "fuel_type": "essence", "engine": "1.2 8V 69", "gearbox": "automatique",
              "previous_owners": 1,
@@ -451,9 +473,9 @@ def test_fiat_500_dualogic_belt_due_soon() -> None:
                            "label": "Kit distribution + pompe à eau"}],
              "technical_inspections": [{"date": "2025-05-20", "result": "favorable", "mileage": 92000}]})
     assert r.annual_km == 4000
-    assert r.reliability_score == 5.4
-    assert_value(r, 3400, 3700, 4000)
-    assert lines(r) == {"depreciation": 30, "energy": 35, "insurance": 33, "maintenance": 31,
+    assert r.reliability_score == 5.6
+    assert_value(r, 3600, 3900, 4200)
+    assert lines(r) == {"depreciation": 32, "energy": 35, "insurance": 45, "maintenance": 31,
                         "controle_technique": 3, "taxes": 0}
     belt = next(a for a in r.alerts if a.type == "distribution")
     assert belt.severity == "warning" and belt.due_date == date(2027, 5, 10)
@@ -461,7 +483,7 @@ def test_fiat_500_dualogic_belt_due_soon() -> None:
     assert "distribution" in r.resale.best_time_label
     # Keeping 1 year includes the belt job (700 €).
     keep1 = next(s for s in r.scenarios if s.years == 1)
-    running = 35 + 33 + 31 + 3
+    running = 35 + 45 + 31 + 3
     assert keep1.cumulative_cost == running * 12 + 700
 
 
@@ -473,11 +495,12 @@ def test_mercedes_classe_a_recent_purchase() -> None:
     # Age 8 + 228/365 = 8.625; km/yr 2024-04-02 (52,000) → today (75,000):
     #   23,000 / 2.6448 yr = 8,696 → 8,700.
     # Reliability: age -0.5; 2 services in 5 yrs = 0.4 → +0.2; CT +0.3 → 7.0.
-    # Value: 38,000 × 0.98^6 = 33,662; eff. age 7.625; standard D → 14,298 × .97
-    #   = 13,869 → 13,850 (12,750 - 15,000).
-    # Costs: 6.8 × 87 × 1.83 / 12 = 90.2 → 90; insurance 38; invoices since purchase
-    #   2025-06-01 (17.79 months): 660 / 17.79 = 37.1 → 37; CT 3; carte grise
-    #   7 CV × 50 + 13.76 = 363.76 / 48 = 7.6 → 8; depreciation 69.3 → 69. Total 245.
+    # Value: 38,000 × 0.98^6 = 33,662; eff. age 7.625; standard D = .44936 → 15,126 × .97
+    #   = 14,672 → 14,650; no version → ± 12 % (12,900 - 16,450).
+    # Costs: 6.8 × 87 × 1.83 / 12 = 90.2 → 90; insurance 62.5 × .85 = 53.1 → 53; invoices
+    #   since purchase 2025-06-01 (17.79 months): 660 / 17.79 = 37.1 → 37; CT 3; carte
+    #   grise 7 CV × 53.19 (average of the regions, no postcode) + 13.76 = 386.1 / 48
+    #   = 8.0 → 8; depreciation 73. Total 264.
     # Best time: the car turns 10 on 2028-04-10 (before the CT-window deadline).
     r = run({"brand": "Mercedes", "model": "A 180", "year": 2018, "first_registration_date": "2018-04-10",
              "mileage": 75000, "fuel_type": "essence", "gearbox": "automatique", "previous_owners": 1,
@@ -493,10 +516,10 @@ def test_mercedes_classe_a_recent_purchase() -> None:
     assert r.vehicle == "Mercedes-Benz Classe A"
     assert r.annual_km == 8700
     assert r.reliability_score == 7.0
-    assert_value(r, 12750, 13850, 15000)
-    assert lines(r) == {"depreciation": 69, "energy": 90, "insurance": 38, "maintenance": 37,
+    assert_value(r, 12900, 14650, 16450)
+    assert lines(r) == {"depreciation": 73, "energy": 90, "insurance": 53, "maintenance": 37,
                         "controle_technique": 3, "taxes": 8}
-    assert r.monthly_cost_estimate == 245
+    assert r.monthly_cost_estimate == 264
     assert r.resale.best_time_to_sell == date(2028, 4, 10)
 
 
@@ -508,29 +531,29 @@ def test_peugeot_3008_plug_in_hybrid_and_scenarios() -> None:
     # Age 5 + 308/365 = 5.844; km/yr given 15,000; insurance given 62.40 → 62.
     # Reliability: age 0; owners 0 +0.3; no invoice -0.3; CT +0.3 → 7.3.
     # Value: PHEV price 45,000 × 0.98^3 = 42,354; eff. age 5.844 - 1 = 4.844;
-    #   D(francaise) = .516375 × (1 - .07 × .844) = .48588 → 20,579 → 20,600.
-    # Costs: 150 × (2.8 l × 1.83 + 14.5 kWh × 0.252) / 12 = 109.7 → 110; insurance 62;
+    #   D(francaise) = .83 × .87 × .91 × .92 × (1 - .07 × .844) = .56883 → 24,092 → 24,100.
+    # Costs: 150 × (2.8 l × 1.83 + 14.5 kWh × 0.2749) / 12 = 113.9 → 114; insurance 62;
     #   maintenance 50 × 1.034 × 1.1 = 56.9 → 57; CT 3; depreciation
-    #   (20,579 - 19,310) / 12 = 105.7 → 106. Total 338.
-    # Keep 1 year: 12 × (110 + 62 + 57 + 3) = 2,784; value then (6.844 yrs, 60,000 km)
-    #   19,300 → net 16,516; per month (20,600 - 16,516) / 12 = 340.
+    #   (24,092 - value at 6.844 yrs/60,000 km) / 12 → 124. Total 360.
+    # Keep 1 year: 12 × (114 + 62 + 57 + 3) = 2,832; value then 22,600 → net 19,768;
+    #   per month, on the raw values as the monthly cost (issue 12): 124 + 236 = 360.
     r = run({"brand": "Peugeot", "model": "3008", "year": 2021, "first_registration_date": "2021-01-20",
              "mileage": 45000, "fuel_type": "hybride_rechargeable", "previous_owners": 0,
              "annual_km": 15000, "insurance_monthly": 62.4, "purchase_date": "2021-01-20", "purchase_price": 45000,
              "technical_inspections": [{"date": "2025-01-10", "result": "favorable", "mileage": 38000}]})
     assert r.reliability_score == 7.3
-    assert r.resale.value_estimate == 20600
-    assert lines(r) == {"depreciation": 106, "energy": 110, "insurance": 62, "maintenance": 57,
+    assert r.resale.value_estimate == 24100
+    assert lines(r) == {"depreciation": 124, "energy": 114, "insurance": 62, "maintenance": 57,
                         "controle_technique": 3, "taxes": 0}
     assert r.monthly_cost_breakdown[1].label == "Carburant et électricité"
     assert r.crit_air == 1
     sell, keep1, keep2, keep3 = r.scenarios
-    assert (sell.net_position, sell.cumulative_cost) == (20600, 0)
-    assert (keep1.cumulative_cost, keep1.value_at_end, keep1.net_position) == (2784, 19300, 16516)
-    assert keep1.monthly_equivalent == 340
-    assert (keep2.value_at_end, keep3.value_at_end) == (18150, 17050)
-    assert keep3.cumulative_cost == 3 * 2784
-    assert [p.value for p in r.value_curve[:4]] == [20600, 19300, 18150, 17050]
+    assert (sell.net_position, sell.cumulative_cost) == (24100, 0)
+    assert (keep1.cumulative_cost, keep1.value_at_end, keep1.net_position) == (2832, 22600, 19768)
+    assert keep1.monthly_equivalent == 360 == r.monthly_cost_estimate
+    assert (keep2.value_at_end, keep3.value_at_end) == (21250, 20000)
+    assert keep3.cumulative_cost == 3 * 2832
+    assert [p.value for p in r.value_curve[:4]] == [24100, 22600, 21250, 20000]
     assert alert_types(r)["controle_technique"] == "warning"  # due 2027-01-10, < 3 months
 
 
@@ -541,12 +564,12 @@ def test_peugeot_3008_plug_in_hybrid_and_scenarios() -> None:
 def test_kia_sportage_with_gage_and_claim() -> None:
     # Age 7 + 84/365 = 7.230; km/yr 38,000 / 3.2498 yr = 11,693 → 11,700.
     # Reliability: age -0.5; no invoice -0.3; CT +0.3; Kia +0.2; 1 claim -0.3 → 6.4.
-    # Value: 35,000 × 0.98^5 = 31,637; eff. age 6.230; × .97 (owner) × .97 (1 claim)
-    #   = 13,782 → 13,800 (12,700 - 14,900).
-    # Costs: 5.8 × 117 × 2.00 / 12 = 113.1 → 113; insurance 45 × 1.1 = 49.5 → 50;
-    #   maintenance 50 × 0.95 × 1.089 × 0.968 = 50.1 → 50; CT 3; depreciation 68.9 → 69.
-    #   Total 285.
-    # Best time: 100,000 km in 12,000 / 11,700 = 1.026 yr → 2027-12-03.
+    # Value: 35,000 × 0.98^5 = 31,637; eff. age 6.230; D = .48980 → 15,496 × .97 (owner)
+    #   × .97 (1 claim) = 14,580 → 14,600; no version → ± 12 % (12,850 - 16,350).
+    # Costs: 5.8 × 117 × 2.00 / 12 = 113.1 → 113; insurance 62.5 × 1.1 = 68.75 → 69;
+    #   maintenance 50 × 0.95 × 1.089 × 0.968 = 50.1 → 50; CT 3; depreciation 73.
+    #   Total 308.
+    # The gage is a sale blocker (issue 12): no date, "Vente impossible tant que …".
     r = run({"brand": "Kia", "model": "Sportage", "year": 2019, "first_registration_date": "2019-09-01",
              "mileage": 88000, "fuel_type": "diesel", "previous_owners": 1, "euro_class": "EURO6",
              "situation": {"gage": True}, "claims_count": 1,
@@ -556,12 +579,13 @@ def test_kia_sportage_with_gage_and_claim() -> None:
              ]})
     assert r.annual_km == 11700
     assert r.reliability_score == 6.4
-    assert_value(r, 12700, 13800, 14900)
-    assert lines(r) == {"depreciation": 69, "energy": 113, "insurance": 50, "maintenance": 50,
+    assert_value(r, 12850, 14600, 16350)
+    assert lines(r) == {"depreciation": 73, "energy": 113, "insurance": 69, "maintenance": 50,
                         "controle_technique": 3, "taxes": 0}
     assert alert_types(r)["situation_administrative"] == "warning"
     assert "gage" in r.resale.reasoning.lower()
-    assert r.resale.best_time_to_sell == date(2027, 12, 3)
+    assert r.resale.best_time_to_sell is None
+    assert r.resale.best_time_label == "Vente impossible tant que le gage n'est pas levé"
 
 
 # ---------------------------------------------------------------------------
@@ -571,21 +595,21 @@ def test_kia_sportage_with_gage_and_claim() -> None:
 def test_volkswagen_polo_nearly_new() -> None:
     # Age 3 + 176/365 = 3.482; km/yr 14,000 / 3.482 = 4,020 → 4,000.
     # Reliability: age 3-6 → 0; owners 0 +0.3; no invoice -0.3 → 7.0.
-    # Value: 22,000 × 0.98 = 21,560; eff. age 3.482 - 1 = 2.482; D = .78 × .85 ×
-    #   (1 - .10 × .482) = .63103 → 13,605 → 13,600 (12,500 - 14,700).
-    # Costs: 6.0 × 40 × 1.83 / 12 = 36.6 → 37; insurance 41; maintenance 38 × 1.1 × 0.75
-    #   (floor) = 31.35 → 31; CT 3 (first CT 2027-06-01); carte grise 5 × 50 + 13.76 =
-    #   263.76 / 48 = 5.5 → 5 (5.495); depreciation 113.4 → 113. Total 230.
+    # Value: 22,000 × 0.98 = 21,560; eff. age 3.482 - 1 = 2.482; D = .78 × .87 ×
+    #   (1 - .09 × .482) = .64915 → 13,996 → 14,000; no version → ± 12 % (12,300 - 15,700).
+    # Costs: 6.0 × 40 × 1.83 / 12 = 36.6 → 37; insurance 56; maintenance 38 × 1.1 × 0.75
+    #   (floor) = 31.35 → 31; CT 3 (first CT 2027-06-01); carte grise 5 × 53.19 + 13.76 =
+    #   279.7 / 48 = 5.8 → 6; depreciation 100. Total 233.
     # Best time: before 4 years (no CT needed to sell) → 2027-06-01.
     r = run({"brand": "Volkswagen", "model": "Polo", "year": 2023, "first_registration_date": "2023-06-01",
              "mileage": 14000, "fuel_type": "essence", "previous_owners": 0, "fiscal_power": 5,
              "purchase_date": "2023-06-01", "purchase_price": 21000})
     assert r.annual_km == 4000
     assert r.reliability_score == 7.0
-    assert_value(r, 12500, 13600, 14700)
-    assert lines(r) == {"depreciation": 113, "energy": 37, "insurance": 41, "maintenance": 31,
-                        "controle_technique": 3, "taxes": 5}
-    assert r.monthly_cost_estimate == 230
+    assert_value(r, 12300, 14000, 15700)
+    assert lines(r) == {"depreciation": 100, "energy": 37, "insurance": 56, "maintenance": 31,
+                        "controle_technique": 3, "taxes": 6}
+    assert r.monthly_cost_estimate == 233
     assert r.next_technical_inspection == date(2027, 6, 1)
     assert alert_types(r)["controle_technique"] == "info"
     assert r.resale.best_time_to_sell == date(2027, 6, 1)
@@ -599,17 +623,18 @@ def test_volkswagen_polo_nearly_new() -> None:
 def test_renault_twingo_1998_petrol() -> None:
     # Age 28 + 268/365 = 28.734; km/yr 142,000 / 28.734 = 4,942 → 4,900.
     # Reliability: age ≥15 -1.5; 4 previous owners -0.6; no invoice -0.3; no CT -0.2 → 4.4.
-    # Value: 17,000 × 0.98^26 = 10,054; eff. age 27.734; French D × .96 (100k) × .96
-    #   (10 yrs) × .88 (owner floor) = 960 → 950 (900 - 1,050).
+    # Value: 17,000 × 0.98^26 = 10,054; eff. age 27.734; French D = .13777 × .96 (100k)
+    #   × .96 (10 yrs) × .88 (owner floor) = 1,123; × .92: Crit'Air 3 banned in the Grand
+    #   Paris and Lyon ZFE since 2025 (issue 14) = 1,033 → 1,050 (900 - 1,150).
     # Crit'Air: petrol registered 1997-2005 → 3. Belt 120,000 km / 6 yrs passed → warning.
-    # Best time: 150,000 km in 8,000 / 4,900 = 1.633 yr → 2028-07-12.
+    # No CT on record: a sale blocker (issue 12) → no date.
     r = run({"brand": "Renault", "model": "Twingo", "year": 1998, "first_registration_date": "1998-03-01",
              "mileage": 142000, "fuel_type": "essence", "previous_owners": 4})
     assert r.reliability_score == 4.4
-    assert_value(r, 900, 950, 1050)
+    assert_value(r, 900, 1050, 1150)
     assert r.crit_air == 3
     assert alert_types(r)["distribution"] == "warning"
-    assert r.resale.best_time_to_sell == date(2028, 7, 12)
+    assert r.resale.best_time_to_sell is None
 
 
 def test_old_diesel_is_not_classified_for_crit_air() -> None:
@@ -706,7 +731,7 @@ def test_catalogue_is_large_and_every_model_is_found_by_its_name() -> None:
 def test_every_data_file_states_its_sources() -> None:
     for key in ("catalogue", "depreciation", "fuel", "insurance", "maintenance", "controle_technique"):
         assert REFERENCE.sources[key]
-    assert "Roole Data 2024" in REFERENCE.sources["insurance"]
+    assert "La Tribune Auto 2025" in REFERENCE.sources["insurance"]
     assert "estimation AutoCoach" in REFERENCE.sources["maintenance"]
 
 

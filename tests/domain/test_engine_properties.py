@@ -187,16 +187,15 @@ def test_ct_due_dates_follow_the_rules(registration: date, raw_history) -> None:
     elif last.result == "favorable":
         anchors = [i for i in ordered if i.nature != "contre_visite"]
         if last.nature == "contre_visite" and anchors:
-            assert due == add_years(anchors[-1].date, 2)
+            anchor = anchors[-1]
+            late = anchor.result == "defavorable_majeur" and last.date > add_months(anchor.date, 2)
+            # Issue 14: a contre-visite after 2 months is no CT: due 2 months after the visit.
+            assert due == (add_months(anchor.date, 2) if late else add_years(anchor.date, 2))
         else:
             assert due == add_years(last.date, 2)
-    else:  # postponed: never later than the previous deadline unless already passed
-        assert due >= last.date
-    # The deadline never precedes the 4th anniversary when no CT was ever passed.
-    if not any(i.result == "favorable" for i in ordered) and all(
-        i.result == "ajourne" for i in ordered
-    ):
-        assert due >= min(add_years(registration, 4), last.date)
+    else:  # postponed (issue 14): the previous deadline holds, unchanged
+        previous = technical_inspection_status(registration, ordered[:-1], as_of)
+        assert due == previous.due_date
 
 
 @given(vehicle_facts())

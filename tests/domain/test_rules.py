@@ -103,8 +103,12 @@ def test_critical_defects_mean_immediate() -> None:
 def test_postponed_visit_keeps_previous_deadline_when_still_valid() -> None:
     history = [ct("2023-03-01"), ct("2025-01-10", "ajourne")]
     assert next_technical_inspection(date(2015, 1, 1), history, date(2025, 1, 20)) == date(2025, 3, 1)
+    # Issue 14: a late "ajourné" visit does not move the deadline either: it
+    # passed on 2025-03-01 (previous favourable CT + 2 years).
     late = [ct("2023-03-01"), ct("2025-04-10", "ajourne")]
-    assert next_technical_inspection(date(2015, 1, 1), late, date(2025, 4, 20)) == date(2025, 4, 10)
+    status = technical_inspection_status(date(2015, 1, 1), late, as_of=date(2025, 4, 20))
+    assert status.due_date == date(2025, 3, 1)
+    assert status.overdue
 
 
 def test_inspections_after_as_of_are_ignored() -> None:
@@ -179,8 +183,11 @@ def test_sale_under_four_years_needs_no_ct() -> None:
         ("diesel", None, date(2005, 12, 31), 4),
         ("diesel", None, date(2001, 1, 1), 4),
         ("diesel", None, date(2000, 12, 31), 5),
-        ("diesel", None, date(1997, 7, 1), 5),
-        ("diesel", None, date(1997, 6, 30), None),
+        # Arrêté of 21 June 2016: diesel Crit'Air 5 from 1 January 1997 (issue 14;
+        # this table used to start it in July 1997).
+        ("diesel", None, date(1997, 3, 15), 5),
+        ("diesel", None, date(1997, 1, 1), 5),
+        ("diesel", None, date(1996, 12, 31), None),
     ],
 )
 def test_crit_air_table(fuel: str, euro: str | None, registered: date | None, expected: int | None) -> None:

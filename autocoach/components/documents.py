@@ -297,4 +297,5 @@ def documents_card() -> rx.Component:
         ),
         size="3",
         id="documents",
+        width="100%",
     )

@@ -479,6 +479,7 @@ def _expenses_card() -> rx.Component:
         ),
         size="3",
         id="expenses",
+        width="100%",
     )
 
 

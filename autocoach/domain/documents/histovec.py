@@ -922,7 +922,7 @@ _TOKEN_RE = re.compile(
             r"(?P<title>(?:(?<=\s)[-•*·~»]\s*|^(?:[-•*·~»]\s*)?)(?:{t})(?![a-z]))".format(
                 t="|".join(f"(?P<i_{name}>{title})" for name, _, title in _CSA_ITEMS)
             ),
-            r"(?P<cont>(?:(?<=\s)|^)d.immatriculation \(otci\))",
+            r"(?P<cont>(?:(?<=\s)|^)d.immatriculation\s*\(\w{0,5}\)?)",
             r"(?P<detail>(?:(?<=\s)|^)(?:[-•*·~»]\s*)?(?:{d})\s*:)".format(
                 d="|".join(f"(?P<d_{k}>{label})" for k, (_, label) in enumerate(_CSA_DETAILS))
             ),
@@ -932,16 +932,18 @@ _TOKEN_RE = re.compile(
 )
 _CSA_TITLE_RE = re.compile(r"^certificat de situation administrative detaille", re.MULTILINE)
 _MAX_DETAIL_LINES = 20  # a handful per item on a real CSA
+_GARBLED_NONE_RATIO = 0.65
 _ANNULLED_RE = re.compile(r"immatriculation annulee le\s*:?\s*")
 
 
 class _CsaItem:
-    __slots__ = ("name", "value", "details")
+    __slots__ = ("name", "value", "details", "unreadable")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.value: bool | None = None
         self.details: list[list[str]] = []  # [label, value]
+        self.unreadable = False  # its status was there but garbled
 
 
 def _csa_situation(
@@ -955,12 +957,13 @@ def _csa_situation(
         current: list[_CsaItem | None] = [None, None]
         for line in lines[start:end]:
             _read_situation_line(line, fold(line), items, current)
-    for i, low in enumerate(folded):
-        m = _ANNULLED_RE.search(low)
-        if m and find_dates(low[m.end() :]):
+    for line in lines:
+        m = _ANNULLED_RE.search(fold(line)) if "annul" in line.lower() else None
+        dates = find_dates(line[m.end() :]) if m else []
+        if dates:  # a cancelled certificate: the CSA prints only this
             item = items.setdefault("annulation", _CsaItem("annulation"))
             item.value = True
-            item.details.append(["Immatriculation annulée le", find_dates(lines[i][m.end() :])[0][0].strftime("%d/%m/%Y")])
+            item.details.append(["Immatriculation annulée le", dates[0][0].strftime("%d/%m/%Y")])
     flags, details = _situation_flags(items)
     seen = {_ITEM_FLAG.get(name, name) for name in items}
     return flags, details, seen
@@ -970,20 +973,34 @@ def _read_situation_line(line: str, low: str, items: dict[str, _CsaItem], curren
     tokens = list(_TOKEN_RE.finditer(low))
     seen_left = False  # a left-column token earlier on this line: what follows is the right column's
     last_detail: list[str] | None = None
+    last_title: _CsaItem | None = None  # title just before, for "Gage : Aucun" on one line
     position = 0
     for m in tokens:
-        gap = line[position : m.start()].strip()
+        raw_gap = line[position : m.start()]
+        gap = raw_gap.strip()
         if gap and last_detail is not None and not last_detail[1]:
             last_detail[1] = gap
-        elif gap:
-            _free_text(gap, current)
+        elif gap and gap != ":":
+            # Unread text before a token sits left of it: a garbled left value
+            # means the status that follows is the right column's.
+            column = _free_text(gap, current, at_line_start=position == 0)
+            seen_left = seen_left or column != _RIGHT
         position = m.end()
+        previous_title, last_title = last_title, None
         last_detail = None
         kind = _token_kind(m)
+        if kind == "status" and ":" in raw_gap:
+            # "Label : value" on one line: the value of that label, if it is one
+            # of ours ("Gage : Aucun"); another label's ("Vol : Non") is not ours.
+            if gap == ":" and previous_title is not None and previous_title.value is None:
+                word = m.group(0).strip()
+                previous_title.value = True if word.startswith("pv") else _STATUS_WORDS[word]
+            continue
         if kind == "title":
             name = next(key[2:] for key, value in m.groupdict().items() if key.startswith("i_") and value)
             item = items.setdefault(name, _CsaItem(name))
             current[_ITEM_COLUMN[name]] = item
+            last_title = item
             seen_left = seen_left or _ITEM_COLUMN[name] == _LEFT
         elif kind == "detail":
             index = next(int(key[2:]) for key, value in m.groupdict().items() if key.startswith("d_") and value)
@@ -1011,7 +1028,7 @@ def _read_situation_line(line: str, low: str, items: dict[str, _CsaItem], curren
     if gap and last_detail is not None and not last_detail[1]:
         last_detail[1] = gap
     elif gap:
-        _free_text(gap, current)
+        _free_text(gap, current, at_line_start=position == 0)
 
 
 def _token_kind(m: re.Match[str]) -> str:
@@ -1024,7 +1041,7 @@ def _token_kind(m: re.Match[str]) -> str:
 def _status_column(word: str, current: list[_CsaItem | None], seen_left: bool) -> int | None:
     def waiting(column: int) -> bool:
         item = current[column]
-        return item is not None and item.value is None and not item.details
+        return item is not None and item.value is None and not item.details and not item.unreadable
 
     def accepts(column: int) -> bool:
         item = current[column]
@@ -1040,18 +1057,31 @@ def _status_column(word: str, current: list[_CsaItem | None], seen_left: bool) -
     return candidates[0] if candidates else None
 
 
-def _free_text(text: str, current: list[_CsaItem | None]) -> None:
-    """Text that is no token: the value of a detail label printed alone on its
-    line ("Nom de l'autorité ... :" then the name), or an older CSA's list of
-    suspension reasons."""
-    for item in current:
+def _free_text(text: str, current: list[_CsaItem | None], *, at_line_start: bool) -> int | None:
+    """Text that is no token; returns the column that took it.
+
+    It is the value of a detail label printed alone on its line ("Nom de
+    l'autorité à l'origine de l'inscription :" then the name), or, short and
+    first on its line, a status OCR garbled ("Aueune"): it fills the slot of the
+    leftmost item waiting for one, which stays unknown, so that the next status
+    is not given to it. Nothing else counts: noise must not make an item apply."""
+    for column, item in enumerate(current):
         if item is not None and item.details and not item.details[-1][1]:
             item.details[-1][1] = text
-            return
-    right = current[_RIGHT]
-    if right is not None and right.name == "suspension" and right.value is None and re.search(r"[a-z]{3}", fold(text)):
-        right.value = True
-        right.details.append(["Motif", text])
+            return column
+    if at_line_start and len(text) <= 12 and len(text.split()) <= 2:
+        # "Aucune" is long enough to be known under OCR slips ("Aueune"); the
+        # short "Oui"/"Non" are not guessed.
+        word = fold(text.split()[0])
+        none_like = bool(get_close_matches(word, ("aucune", "aucun"), n=1, cutoff=_GARBLED_NONE_RATIO))
+        for column, item in enumerate(current):
+            if item is not None and item.value is None and not item.details and not item.unreadable:
+                if none_like and ({"aucune", "aucun"} & _ITEM_WORDS.get(item.name, set())):
+                    item.value = False
+                else:
+                    item.unreadable = True
+                return column
+    return None
 
 
 def _situation_flags(items: dict[str, _CsaItem]) -> tuple[dict[str, bool], dict[str, list[str]]]:

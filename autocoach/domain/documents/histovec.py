@@ -212,7 +212,7 @@ def _parse(text: str, result: ParsedDocument) -> None:
 
     sections = _sections(folded)
     # The CSA détaillé has no CT: its dates (history, footer) are no CT rows.
-    csa_only = _CSA_TITLE_RE.search("\n".join(folded)) and not any(name == "controle" for name, _ in sections)
+    csa_only = bool(_CSA_TITLE_RE.search("\n".join(folded))) and not any(name == "controle" for name, _ in sections)
     inspections = None if csa_only else _inspections(lines, folded, sections, result)
     if inspections is not None:
         fields["technical_inspections"] = inspections
@@ -813,6 +813,19 @@ def _continue(waiting: list[_HistoryItem], text: str) -> bool:
     return False
 
 
+def _record_starts(line: str) -> list[tuple[int, int, date]]:
+    """(start, end, date) of each ``DD/MM/YYYY`` that begins a history record:
+    first on the line or after a space, followed by words."""
+    starts = []
+    for value, start, end in find_dates(line):
+        # find_dates also reads "3 mars 2025" (footer wording): records are numeric.
+        if not DATE_RE.match(line, start):
+            continue
+        if (start == 0 or line[start - 1] == " ") and re.match(r"\s*[A-Za-zÀ-ÿ(]", line[end:]):
+            starts.append((start, end, value))
+    return starts
+
+
 def _history(lines: list[str], folded: list[str]) -> list[dict[str, Any]]:
     """``DD/MM/YYYY nature`` lines of the history section(s), one or two columns.
 
@@ -827,12 +840,7 @@ def _history(lines: list[str], folded: list[str]) -> list[dict[str, Any]]:
         right: list[_HistoryItem] = []
         waiting: list[_HistoryItem] = []  # records of the previous line (a wrap ends on the next one)
         for line in lines[start:end]:
-            starts = [
-                (m.start(), m.end(), value)
-                for value, s, e in find_dates(line)
-                for m in [DATE_RE.match(line, s)]
-                if m and (s == 0 or line[s - 1] == " ") and re.match(r"\s*[A-Za-zÀ-ÿ(]", line[e:])
-            ]
+            starts = _record_starts(line)
             if not starts:
                 if not _continue(waiting, line) and waiting and not waiting[-1].complete:
                     waiting[-1].extend(line)  # a nature Histovec does not list, wrapped

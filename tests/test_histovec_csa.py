@@ -226,3 +226,10 @@ Opposition au transfert du certificat d'immatriculation (OTCI) : PV en attente
     assert situation["gage"] is False
     assert situation["opposition"] is True
     assert situation["vol"] is False
+
+
+def test_operation_missing_from_the_builder_table() -> None:
+    # csaAsPdf prints `${date} ${nature}`: an operation code absent from
+    # operations.json comes out as "undefined".
+    history = parse_histovec("Historique du véhicule\n12/03/2020 undefined\n").fields["history"]
+    assert history == [{"date": date(2020, 3, 12), "nature": "Opération non précisée"}]

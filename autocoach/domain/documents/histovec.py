@@ -704,6 +704,7 @@ _NATURE_KEYS_BY_LENGTH = sorted(_NATURE_KEYS, key=len, reverse=True)
 _OWNER_CHANGE_RE = re.compile(r"^changement de titulaire\b")
 _USED_IMPORT_RE = re.compile(r"^premiere immatriculation (?:en serie diplomatique )?d.un vehicule d.occasion\b")
 _NATURE_MATCH_RATIO = 0.86
+UNKNOWN_NATURE = "Opération non précisée"
 _MAX_FUZZY_NATURES = 200
 
 _HISTORY_HEADING_RE = re.compile(
@@ -863,7 +864,9 @@ def _history(lines: list[str], folded: list[str]) -> list[dict[str, Any]]:
     fuzzy_budget = _MAX_FUZZY_NATURES  # a real history has a few dozen lines; garbage must stay fast
     for item in entries:
         nature = re.sub(r"\s+", " ", item.text).strip(" :-|")
-        if not item.complete and fuzzy_budget > 0:
+        if nature in ("undefined", "null"):
+            nature = UNKNOWN_NATURE  # an operation code missing from the builder's table
+        elif not item.complete and fuzzy_budget > 0:
             fuzzy_budget -= 1
             nature = _closest_nature(nature)
         out.append({"date": item.when, "nature": nature})

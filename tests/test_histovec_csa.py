@@ -198,3 +198,38 @@ def test_explicit_owner_count_wins_over_the_history() -> None:
     ).fields
     assert fields["owners_count"] == 4
     assert len(fields["history"]) == 2
+
+
+def test_unreadable_status_stays_unknown() -> None:
+    # OCR garbled two values: those items are left out, never guessed from the
+    # other column's value on the same line.
+    text = """Situation administrative du véhicule
+- Déclaration valant saisie - Immatriculation suspendue
+Xq Non
+- Gage - Véhicule volé
+Al Oui
+- Opposition véhicule endommagé - Certificat d'immatriculation perdu
+Aueune Non
+"""
+    situation = parse_histovec(text).fields["situation"]
+    # "Aueune" is still read as "Aucune"; "Xq" and "Al" are not guessed.
+    assert situation == {"suspension": False, "vol": True, "procedure_ve": False, "vei": False, "perte": False}
+
+
+def test_label_and_value_on_one_line() -> None:
+    text = """Situation administrative
+Gage : Aucun gage
+Vol : Non
+Opposition au transfert du certificat d'immatriculation (OTCI) : PV en attente
+"""
+    situation = parse_histovec(text).fields["situation"]
+    assert situation["gage"] is False
+    assert situation["opposition"] is True
+    assert situation["vol"] is False
+
+
+def test_operation_missing_from_the_builder_table() -> None:
+    # csaAsPdf prints `${date} ${nature}`: an operation code absent from
+    # operations.json comes out as "undefined".
+    history = parse_histovec("Historique du véhicule\n12/03/2020 undefined\n").fields["history"]
+    assert history == [{"date": date(2020, 3, 12), "nature": "Opération non précisée"}]

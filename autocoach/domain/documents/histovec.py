@@ -212,7 +212,7 @@ def _parse(text: str, result: ParsedDocument) -> None:
 
     sections = _sections(folded)
     # The CSA détaillé has no CT: its dates (history, footer) are no CT rows.
-    csa_only = _CSA_TITLE_RE.search("\n".join(folded)) and not any(name == "controle" for name, _ in sections)
+    csa_only = bool(_CSA_TITLE_RE.search("\n".join(folded))) and not any(name == "controle" for name, _ in sections)
     inspections = None if csa_only else _inspections(lines, folded, sections, result)
     if inspections is not None:
         fields["technical_inspections"] = inspections
@@ -704,6 +704,7 @@ _NATURE_KEYS_BY_LENGTH = sorted(_NATURE_KEYS, key=len, reverse=True)
 _OWNER_CHANGE_RE = re.compile(r"^changement de titulaire\b")
 _USED_IMPORT_RE = re.compile(r"^premiere immatriculation (?:en serie diplomatique )?d.un vehicule d.occasion\b")
 _NATURE_MATCH_RATIO = 0.86
+UNKNOWN_NATURE = "Opération non précisée"
 _MAX_FUZZY_NATURES = 200
 
 _HISTORY_HEADING_RE = re.compile(
@@ -813,6 +814,19 @@ def _continue(waiting: list[_HistoryItem], text: str) -> bool:
     return False
 
 
+def _record_starts(line: str) -> list[tuple[int, int, date]]:
+    """(start, end, date) of each ``DD/MM/YYYY`` that begins a history record:
+    first on the line or after a space, followed by words."""
+    starts = []
+    for value, start, end in find_dates(line):
+        # find_dates also reads "3 mars 2025" (footer wording): records are numeric.
+        if not DATE_RE.match(line, start):
+            continue
+        if (start == 0 or line[start - 1] == " ") and re.match(r"\s*[A-Za-zÀ-ÿ(]", line[end:]):
+            starts.append((start, end, value))
+    return starts
+
+
 def _history(lines: list[str], folded: list[str]) -> list[dict[str, Any]]:
     """``DD/MM/YYYY nature`` lines of the history section(s), one or two columns.
 
@@ -827,12 +841,7 @@ def _history(lines: list[str], folded: list[str]) -> list[dict[str, Any]]:
         right: list[_HistoryItem] = []
         waiting: list[_HistoryItem] = []  # records of the previous line (a wrap ends on the next one)
         for line in lines[start:end]:
-            starts = [
-                (m.start(), m.end(), value)
-                for value, s, e in find_dates(line)
-                for m in [DATE_RE.match(line, s)]
-                if m and (s == 0 or line[s - 1] == " ") and re.match(r"\s*[A-Za-zÀ-ÿ(]", line[e:])
-            ]
+            starts = _record_starts(line)
             if not starts:
                 if not _continue(waiting, line) and waiting and not waiting[-1].complete:
                     waiting[-1].extend(line)  # a nature Histovec does not list, wrapped
@@ -855,7 +864,9 @@ def _history(lines: list[str], folded: list[str]) -> list[dict[str, Any]]:
     fuzzy_budget = _MAX_FUZZY_NATURES  # a real history has a few dozen lines; garbage must stay fast
     for item in entries:
         nature = re.sub(r"\s+", " ", item.text).strip(" :-|")
-        if not item.complete and fuzzy_budget > 0:
+        if nature in ("undefined", "null"):
+            nature = UNKNOWN_NATURE  # an operation code missing from the builder's table
+        elif not item.complete and fuzzy_budget > 0:
             fuzzy_budget -= 1
             nature = _closest_nature(nature)
         out.append({"date": item.when, "nature": nature})
@@ -922,7 +933,7 @@ _TOKEN_RE = re.compile(
             r"(?P<title>(?:(?<=\s)[-•*·~»]\s*|^(?:[-•*·~»]\s*)?)(?:{t})(?![a-z]))".format(
                 t="|".join(f"(?P<i_{name}>{title})" for name, _, title in _CSA_ITEMS)
             ),
-            r"(?P<cont>(?:(?<=\s)|^)d.immatriculation \(otci\))",
+            r"(?P<cont>(?:(?<=\s)|^)d.immatriculation\s*\(\w{0,5}\)?)",
             r"(?P<detail>(?:(?<=\s)|^)(?:[-•*·~»]\s*)?(?:{d})\s*:)".format(
                 d="|".join(f"(?P<d_{k}>{label})" for k, (_, label) in enumerate(_CSA_DETAILS))
             ),
@@ -932,16 +943,18 @@ _TOKEN_RE = re.compile(
 )
 _CSA_TITLE_RE = re.compile(r"^certificat de situation administrative detaille", re.MULTILINE)
 _MAX_DETAIL_LINES = 20  # a handful per item on a real CSA
+_GARBLED_NONE_RATIO = 0.65
 _ANNULLED_RE = re.compile(r"immatriculation annulee le\s*:?\s*")
 
 
 class _CsaItem:
-    __slots__ = ("name", "value", "details")
+    __slots__ = ("name", "value", "details", "unreadable")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.value: bool | None = None
         self.details: list[list[str]] = []  # [label, value]
+        self.unreadable = False  # its status was there but garbled
 
 
 def _csa_situation(
@@ -955,12 +968,13 @@ def _csa_situation(
         current: list[_CsaItem | None] = [None, None]
         for line in lines[start:end]:
             _read_situation_line(line, fold(line), items, current)
-    for i, low in enumerate(folded):
-        m = _ANNULLED_RE.search(low)
-        if m and find_dates(low[m.end() :]):
+    for line in lines:
+        m = _ANNULLED_RE.search(fold(line)) if "annul" in line.lower() else None
+        dates = find_dates(line[m.end() :]) if m else []
+        if dates:  # a cancelled certificate: the CSA prints only this
             item = items.setdefault("annulation", _CsaItem("annulation"))
             item.value = True
-            item.details.append(["Immatriculation annulée le", find_dates(lines[i][m.end() :])[0][0].strftime("%d/%m/%Y")])
+            item.details.append(["Immatriculation annulée le", dates[0][0].strftime("%d/%m/%Y")])
     flags, details = _situation_flags(items)
     seen = {_ITEM_FLAG.get(name, name) for name in items}
     return flags, details, seen
@@ -970,20 +984,34 @@ def _read_situation_line(line: str, low: str, items: dict[str, _CsaItem], curren
     tokens = list(_TOKEN_RE.finditer(low))
     seen_left = False  # a left-column token earlier on this line: what follows is the right column's
     last_detail: list[str] | None = None
+    last_title: _CsaItem | None = None  # title just before, for "Gage : Aucun" on one line
     position = 0
     for m in tokens:
-        gap = line[position : m.start()].strip()
+        raw_gap = line[position : m.start()]
+        gap = raw_gap.strip()
         if gap and last_detail is not None and not last_detail[1]:
             last_detail[1] = gap
-        elif gap:
-            _free_text(gap, current)
+        elif gap and gap != ":":
+            # Unread text before a token sits left of it: a garbled left value
+            # means the status that follows is the right column's.
+            column = _free_text(gap, current, at_line_start=position == 0)
+            seen_left = seen_left or column != _RIGHT
         position = m.end()
+        previous_title, last_title = last_title, None
         last_detail = None
         kind = _token_kind(m)
+        if kind == "status" and ":" in raw_gap:
+            # "Label : value" on one line: the value of that label, if it is one
+            # of ours ("Gage : Aucun"); another label's ("Vol : Non") is not ours.
+            if gap == ":" and previous_title is not None and previous_title.value is None:
+                word = m.group(0).strip()
+                previous_title.value = True if word.startswith("pv") else _STATUS_WORDS[word]
+            continue
         if kind == "title":
             name = next(key[2:] for key, value in m.groupdict().items() if key.startswith("i_") and value)
             item = items.setdefault(name, _CsaItem(name))
             current[_ITEM_COLUMN[name]] = item
+            last_title = item
             seen_left = seen_left or _ITEM_COLUMN[name] == _LEFT
         elif kind == "detail":
             index = next(int(key[2:]) for key, value in m.groupdict().items() if key.startswith("d_") and value)
@@ -1011,7 +1039,7 @@ def _read_situation_line(line: str, low: str, items: dict[str, _CsaItem], curren
     if gap and last_detail is not None and not last_detail[1]:
         last_detail[1] = gap
     elif gap:
-        _free_text(gap, current)
+        _free_text(gap, current, at_line_start=position == 0)
 
 
 def _token_kind(m: re.Match[str]) -> str:
@@ -1024,7 +1052,7 @@ def _token_kind(m: re.Match[str]) -> str:
 def _status_column(word: str, current: list[_CsaItem | None], seen_left: bool) -> int | None:
     def waiting(column: int) -> bool:
         item = current[column]
-        return item is not None and item.value is None and not item.details
+        return item is not None and item.value is None and not item.details and not item.unreadable
 
     def accepts(column: int) -> bool:
         item = current[column]
@@ -1040,18 +1068,31 @@ def _status_column(word: str, current: list[_CsaItem | None], seen_left: bool) -
     return candidates[0] if candidates else None
 
 
-def _free_text(text: str, current: list[_CsaItem | None]) -> None:
-    """Text that is no token: the value of a detail label printed alone on its
-    line ("Nom de l'autorité ... :" then the name), or an older CSA's list of
-    suspension reasons."""
-    for item in current:
+def _free_text(text: str, current: list[_CsaItem | None], *, at_line_start: bool) -> int | None:
+    """Text that is no token; returns the column that took it.
+
+    It is the value of a detail label printed alone on its line ("Nom de
+    l'autorité à l'origine de l'inscription :" then the name), or, short and
+    first on its line, a status OCR garbled ("Aueune"): it fills the slot of the
+    leftmost item waiting for one, which stays unknown, so that the next status
+    is not given to it. Nothing else counts: noise must not make an item apply."""
+    for column, item in enumerate(current):
         if item is not None and item.details and not item.details[-1][1]:
             item.details[-1][1] = text
-            return
-    right = current[_RIGHT]
-    if right is not None and right.name == "suspension" and right.value is None and re.search(r"[a-z]{3}", fold(text)):
-        right.value = True
-        right.details.append(["Motif", text])
+            return column
+    if at_line_start and len(text) <= 12 and len(text.split()) <= 2:
+        # "Aucune" is long enough to be known under OCR slips ("Aueune"); the
+        # short "Oui"/"Non" are not guessed.
+        word = fold(text.split()[0])
+        none_like = bool(get_close_matches(word, ("aucune", "aucun"), n=1, cutoff=_GARBLED_NONE_RATIO))
+        for column, item in enumerate(current):
+            if item is not None and item.value is None and not item.details and not item.unreadable:
+                if none_like and ({"aucune", "aucun"} & _ITEM_WORDS.get(item.name, set())):
+                    item.value = False
+                else:
+                    item.unreadable = True
+                return column
+    return None
 
 
 def _situation_flags(items: dict[str, _CsaItem]) -> tuple[dict[str, bool], dict[str, list[str]]]:

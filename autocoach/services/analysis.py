@@ -59,8 +59,10 @@ def _facts_dict(session: Session, vehicle: Vehicle) -> dict:
                     "nature": inspection.get("nature") or "periodique",
                 }
         for flag, value in (fields.get("situation") or {}).items():
+            # The engine's "vol" covers the vehicle and its certificate.
+            flag = "vol" if flag == "titre_vole" else flag
             if flag in SITUATION_FLAGS:
-                situation[flag] = bool(value)
+                situation[flag] = situation.get(flag, False) or bool(value)
         claims = max(claims, len(fields.get("claims") or []))
     return {
         "brand": vehicle.brand,

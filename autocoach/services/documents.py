@@ -265,7 +265,9 @@ def _proposals(document: Document, vehicle: Vehicle, today: date) -> list[review
 def _histovec_details(fields: dict) -> list[str]:
     lines = []
     active = [flag for flag, on in (fields.get("situation") or {}).items() if on]
-    labels = list(dict.fromkeys(SITUATION_FLAGS.get(flag, SITUATION_FLAGS["vol"]) for flag in active))
+    labels = list(dict.fromkeys(
+        SITUATION_FLAGS.get("vol" if flag == "titre_vole" else flag, flag) for flag in active
+    ))
     lines.append(
         "Situation administrative : " + (", ".join(labels) if labels else "aucune opposition, aucun gage")
     )

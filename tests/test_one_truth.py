@@ -193,3 +193,24 @@ def test_another_owner_can_touch_none_of_it(owner, papers):
     ):
         with pytest.raises(vehicles.NotFound):
             attempt()
+
+
+def test_a_removed_reading_or_expense_can_be_put_back(owner, papers):
+    invoice = papers["invoice"]
+    car = new_car(owner, invoice.expected["license_plate"])
+    document = read(owner, car, invoice)
+    documents.apply_as_proposed(owner, document.id, TODAY)
+    reading = next(r for r in vehicles.mileage_history(owner, car) if r.source == "facture")
+    removed = vehicles.delete_reading(owner, reading.id)
+    vehicles.restore_reading(owner, car, removed.km, removed.date, removed.source, removed.document_id)
+    again = next(r for r in vehicles.mileage_history(owner, car) if r.source == "facture")
+    assert (again.km, again.date, again.document_id) == (reading.km, reading.date, document.id)
+    expense = vehicles.list_expenses(owner, car)[0]
+    kept = vehicles.delete_expense(owner, expense.id)
+    assert vehicles.list_expenses(owner, car) == []
+    vehicles.restore_expense(owner, **kept)
+    back = vehicles.list_expenses(owner, car)[0]
+    assert (back.amount, back.date, back.document_id) == (expense.amount, expense.date, document.id)
+    stranger = make_user("eve@example.fr")
+    with pytest.raises(vehicles.NotFound):
+        vehicles.restore_expense(stranger, **kept)

@@ -287,7 +287,7 @@ def _detail_row(item: DetailView) -> rx.Component:
                 spacing="0",
             ),
         ),
-        custom_attrs={"data-field": item.field},
+        custom_attrs={"data-fact": item.field},
     )
 
 

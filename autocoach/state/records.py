@@ -74,7 +74,7 @@ class RecordsState(AnalysisState):
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self._removed_reading = {
-            "vehicle_id": removed.vehicle_id, "km": removed.km, "date": removed.date,
+            "vehicle_id": removed.vehicle_id, "km": removed.km, "on": removed.date,
             "source": removed.source, "document_id": removed.document_id,
         }
         self._removed_expense = {}

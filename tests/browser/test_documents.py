@@ -54,8 +54,8 @@ def test_upload_read_prefill_expense_and_mileage(live_app, smtp_sink, page: Page
 
     # Nothing is applied before the owner reviews it.
     expect(page.locator("#expense-list")).to_have_count(0)
-    invoice_row = page.locator(".document-row", has_text="Facture")
-    invoice_row.locator(".apply-review").click()  # "Appliquer quand même"
+    invoice_row = page.locator(".document-row", has_text=invoice.name)
+    invoice_row.locator(".apply-review").click()
     expenses = page.locator("#expense-list")
     expect(expenses).to_contain_text(invoice.expected["date"][8:10] + "/" + invoice.expected["date"][5:7])
     km = f"{invoice.expected['mileage']:,}".replace(",", "\u202f") + "\u00a0km"

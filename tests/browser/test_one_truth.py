@@ -85,22 +85,22 @@ def test_a_misread_value_is_corrected_in_the_review_then_shown_with_its_source(
     review = page.locator(".document-review")
     expect(review).to_be_visible(timeout=120_000)
     # Nothing applied yet.
-    expect(page.locator("[data-field=first_registration_date]")).to_have_count(0)
+    expect(page.locator("[data-fact=first_registration_date]")).to_have_count(0)
     version = review.locator("input[name='value:version']")
     expect(version).to_have_value(card.expected["variant"])
     version.fill("1.2 PureTech 100 Allure")
     page.screenshot(path=str(artifacts_dir("screenshots") / "review.png"), full_page=True)
     review.locator(".apply-review").click()
     expect(page.get_by_text("Document appliqué à la fiche")).to_be_visible()
-    row = page.locator("[data-field=version]")
+    row = page.locator("[data-fact=version]")
     expect(row).to_contain_text("1.2 PureTech 100 Allure")
     expect(row.locator(".fact-source")).to_contain_text("Source : carte grise")
     expect(row.locator(".fact-source")).to_contain_text("corrigé par vous")
     registration = card.expected["first_registration_date"]
-    expect(page.locator("[data-field=first_registration_date]")).to_contain_text(
+    expect(page.locator("[data-fact=first_registration_date]")).to_contain_text(
         f"{registration[8:10]}/{registration[5:7]}/{registration[:4]}"
     )
-    expect(page.locator("[data-field=first_registration_date] .fact-source")).to_contain_text("carte grise")
+    expect(page.locator("[data-fact=first_registration_date] .fact-source")).to_contain_text("carte grise")
     expect(page.locator(".document-review")).to_have_count(0)
     page.screenshot(path=str(artifacts_dir("screenshots") / "provenance.png"), full_page=True)
 

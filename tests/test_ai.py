@@ -54,14 +54,14 @@ def good_narration() -> dict:
     return {
         "summary": (
             f"Votre Peugeot 208 de 2019 affiche 63{NNBSP}890 km et une fiabilité estimée à 5,3/10. "
-            "Elle vous coûte environ 198 € par mois, dont 77 € de carburant. "
-            "Sa valeur de revente se situe entre 7 800 € et 9 200 €. "
+            "Elle vous coûte environ 216 € par mois, dont 77 € de carburant. "
+            "Sa valeur de revente se situe entre 7 950 € et 10 150 €. "
             "Aucun contrôle technique n'est enregistré : ajoutez le dernier procès-verbal."
         ),
         "advice": [
             "Ajoutez vos factures d'entretien.",
             "Vérifiez la courroie de distribution du 1.2 PureTech.",
-            "Affichez 8\u00a0900 € si vous vendez, et n'acceptez pas moins de 8 050 €.",
+            "Affichez 9\u00a0500 € si vous vendez, et n'acceptez pas moins de 8 600 €.",
         ],
     }
 
@@ -161,7 +161,7 @@ def test_malformed_answer_falls_back(fake_openai: FakeOpenAI, analysis, content)
 @pytest.mark.parametrize(
     "where, invented",
     [
-        ("summary", "Sur un an, elle vous coûtera 2 376 €."),  # 198 x 12: a new figure
+        ("summary", "Sur un an, elle vous coûtera 2 592 €."),  # 216 x 12: a new figure
         ("summary", "Elle vaudra 6 000 € en 2028."),
         ("advice", "Prévoyez 450 € pour la distribution."),
     ],

@@ -5,6 +5,13 @@ The JSON files beside this module carry their own sources (`_source` fields).
 `ReferenceData`; `overrides` lets the owner replace prices from the settings
 without touching the files (fuel prices moved 25 % within months).
 
+Files: models.json (catalogue, depreciation, weaknesses), prices.json (priors),
+fuel_snapshot.json (dated pump prices, refreshed by `python -m autocoach prices
+update`), regions.json (département → région, carte grise rates, insurance),
+zfe.json (low-emission zones, dated legal status), service_schedules.json
+(makers' service intervals), market.json (market reputation effects).
+market_prices.json (real dated prices) feeds bench/bench_valuation.py only.
+
 Stdlib only: the analysis engine imports this module.
 """
 

@@ -490,7 +490,8 @@ def _alerts(facts, as_of, km, ct, crit, zfe: ZfeVerdict, belt, history, interval
                 "entretien",
                 None,
                 "info",
-                "Aucune vidange ni révision enregistrée : ajoutez vos factures pour suivre l'entretien.",
+                ("Aucune révision enregistrée" if facts.fuel_type == "electrique" else "Aucune vidange ni révision enregistrée")
+                + " : ajoutez vos factures pour suivre l'entretien.",
             )
         )
 

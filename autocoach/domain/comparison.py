@@ -125,7 +125,7 @@ def compare_models(
         )
         make = reference.find_make(other.make)
         odometer = OdometerReport((), (), current_km, False, False)
-        ctx = valuation_context(twin, reference, spec=other, make=make)
+        ctx = valuation_context(twin, reference, spec=other, make=make, as_of=as_of, typical=True)
         now = vehicle_value(ctx, age, current_km)
         later = vehicle_value(ctx, age + 1, current_km + annual_km)
         costs = estimate_monthly_costs(

@@ -219,13 +219,16 @@ def valuation_context(
     zfe_ban: str | None = None,
     age: float | None = None,
     as_of: date | None = None,
+    typical: bool = False,
 ) -> ValuationContext:
     """Price, profile and the age/km-independent factors of one car.
 
     Only negative condition signals move the value (rollback, pending
-    contre-visite, VE procedure, claims): a bonus tied to the maintenance
+    contre-visite, VE procedure, claims, reputation): a bonus tied to the maintenance
     record would jump when the car turns one and break "older is never
     worth more". Good maintenance shows in the reliability score instead.
+    The one bonus is a measured battery state of health above what the age
+    predicts: fixed for the car (computed at today's age), it cannot jump.
     """
     params = reference.valuation
     new_price, basis = new_price_for(facts, spec, reference)
@@ -260,6 +263,8 @@ def valuation_context(
         effect = market["weakness_effects"].get(applied.weakness.id)
         if effect is None or (as_of is not None and as_of < date.fromisoformat(effect["since"])):
             continue  # a reputation moves prices only once it is public
+        if typical and not applied.certain:
+            continue  # a rival's typical version: only what holds for every version
         loss = 1 - float(effect["factor"])
         if not applied.certain:
             loss *= UNKNOWN_ENGINE_FACTOR  # engine not known: as in the reliability score

@@ -16,6 +16,7 @@ from autocoach.domain.analysis import AnalysisResult, analyze
 from autocoach.domain.facts import TechnicalInspection, vehicle_facts_from_dict
 from autocoach.domain.odometer import OdometerReport
 from autocoach.domain.reliability import assess_reliability
+from autocoach.domain.valuation import valuation_context
 from autocoach.domain.rules import crit_air, crit_air_details, sale_inspection_check, technical_inspection_status
 
 AS_OF = date(2026, 11, 24)
@@ -178,6 +179,14 @@ def test_comparisons_apply_a_rival_weakness_only_when_it_applies_to_that_version
     assert not any(f.key.startswith("faiblesse_") for f in typical.factors)
     owner = assess_reliability(twin, AS_OF, REFERENCE, spec=spec, make=REFERENCE.find_make("Peugeot"), odometer=odometer)
     assert any(f.key.startswith("faiblesse_") for f in owner.factors)  # the owner is asked to check
+    # The same for the market value: a typical petrol 208 gets no PureTech discount.
+    petrol = vehicle_facts_from_dict({"brand": "Peugeot", "model": "208", "year": 2019, "fuel_type": "essence",
+                                      "mileage": 60000}, today=AS_OF)
+    spec208 = REFERENCE.find_model("Peugeot", "208")
+    rival = valuation_context(petrol, REFERENCE, spec=spec208, make=None, as_of=AS_OF, typical=True)
+    mine = valuation_context(petrol, REFERENCE, spec=spec208, make=None, as_of=AS_OF)
+    assert not any("PureTech" in n for n in rival.condition_notes)
+    assert any("PureTech" in n for n in mine.condition_notes)
 
 
 # ---------------------------------------------------------------------------

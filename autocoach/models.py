@@ -128,6 +128,10 @@ class Vehicle(SQLModel, table=True):
     co2: int | None = None
     euro_class: str | None = Field(default=None, max_length=_sized("euro_class"))
     color: str | None = Field(default=None, max_length=_sized("color"))
+    postcode: str | None = Field(default=None, max_length=_sized("postcode"))
+    insurance_monthly: float | None = None
+    battery_rental_monthly: float | None = None
+    battery_soh: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -231,6 +235,8 @@ class MileageReading(SQLModel, table=True):
     km: int
     # READING_SOURCES ids (domain/facts.py): proprietaire | correction | histovec | facture ...
     source: str = Field(max_length=20)
+    # The owner marked it as a typing or reading error: kept, ignored by the engine.
+    typo: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 

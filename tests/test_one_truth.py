@@ -214,3 +214,30 @@ def test_a_removed_reading_or_expense_can_be_put_back(owner, papers):
     stranger = make_user("eve@example.fr")
     with pytest.raises(vehicles.NotFound):
         vehicles.restore_expense(stranger, **kept)
+
+
+def test_a_reading_marked_as_a_typo_stays_but_no_longer_counts(owner):
+    car = new_car(owner, "FG-482-KT")
+    vehicles.record_mileage(owner, car, 120000, date(2025, 6, 1))
+    assert analysis.odometer_warnings(owner, car, TODAY)
+    typo = next(r for r in vehicles.mileage_history(owner, car) if r.km == 120000)
+    vehicles.mark_reading_typo(owner, typo.id, True)
+    assert analysis.odometer_warnings(owner, car, TODAY) == []
+    assert any(r.km == 120000 and r.typo for r in vehicles.mileage_history(owner, car))
+    vehicles.mark_reading_typo(owner, typo.id, False)
+    assert analysis.odometer_warnings(owner, car, TODAY)
+    with pytest.raises(vehicles.NotFound):
+        vehicles.mark_reading_typo(make_user("oscar@example.fr"), typo.id, True)
+
+
+def test_the_owners_postcode_premium_and_battery_reach_the_engine(owner):
+    car = vehicles.create_vehicle(owner, validate_vehicle_form({
+        "brand": "Renault", "model": "Zoe", "year": "2017", "mileage": "60000", "fuel_type": "electrique",
+        "postcode": "69003", "insurance_monthly": "52,50", "battery_rental_monthly": "79", "battery_soh": "88",
+    }, TODAY), TODAY).id
+    facts = analysis.vehicle_facts(owner, car)
+    assert (facts.postcode, facts.insurance_monthly, facts.battery_rental_monthly, facts.battery_soh) == (
+        "69003", 52.5, 79.0, 88,
+    )
+    lines = {c.key: c.amount for c in analysis.analyze_vehicle(owner, car, TODAY).result.monthly_cost_breakdown}
+    assert lines["battery_rental"] == 79

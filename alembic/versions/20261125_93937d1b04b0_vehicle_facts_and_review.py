@@ -47,6 +47,13 @@ def upgrade() -> None:
     with op.batch_alter_table('vehicle', schema=None) as batch_op:
         batch_op.alter_column('co2_g_km', new_column_name='co2', existing_type=sa.Integer())
         batch_op.add_column(sa.Column('euro_class', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True))
+        batch_op.add_column(sa.Column('postcode', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True))
+        batch_op.add_column(sa.Column('insurance_monthly', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('battery_rental_monthly', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('battery_soh', sa.Integer(), nullable=True))
+
+    with op.batch_alter_table('mileage_reading', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('typo', sa.Boolean(), nullable=False, server_default=sa.false()))
 
     op.execute("UPDATE mileage_reading SET source = 'proprietaire' WHERE source = 'owner'")
     # Documents read before the review step were applied as soon as they were read.
@@ -55,7 +62,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("UPDATE mileage_reading SET source = 'owner' WHERE source = 'proprietaire'")
+    with op.batch_alter_table('mileage_reading', schema=None) as batch_op:
+        batch_op.drop_column('typo')
     with op.batch_alter_table('vehicle', schema=None) as batch_op:
+        batch_op.drop_column('battery_soh')
+        batch_op.drop_column('battery_rental_monthly')
+        batch_op.drop_column('insurance_monthly')
+        batch_op.drop_column('postcode')
         batch_op.alter_column('co2', new_column_name='co2_g_km', existing_type=sa.Integer())
         batch_op.drop_column('euro_class')
 

@@ -137,8 +137,9 @@ def shown(spec: FieldSpec, value: Any) -> str:
         return spec.vocabulary.get(str(value), str(value))
     if spec.unit == "km":
         return format_km(value)
-    if spec.unit == "€":
-        return format_eur(value, decimals=2 if isinstance(value, float) and value % 1 else 0)
+    if spec.unit.startswith("€"):
+        money = format_eur(value, decimals=2 if isinstance(value, float) and value % 1 else 0)
+        return money + spec.unit[1:]  # "38,50 €/mois"
     if spec.unit:
         return f"{value}\u00a0{spec.unit}"
     return str(value)

@@ -20,6 +20,8 @@ from autocoach.domain.vehicle_schema import (
     invalid_message,
 )
 
+# French postcodes: 5 digits (Corsica 20xxx, overseas 97xxx).
+_POSTCODE = re.compile(r"\d{5}")
 # VINs never use I, O or Q (ISO 3779).
 _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 
@@ -49,6 +51,10 @@ class VehicleInput:
     co2: int | None = None
     euro_class: str | None = None
     color: str | None = None
+    postcode: str | None = None
+    insurance_monthly: float | None = None
+    battery_rental_monthly: float | None = None
+    battery_soh: int | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -113,6 +119,9 @@ def parse_field(spec: FieldSpec, text: str, today: date) -> tuple[Any, str | Non
     if spec.kind == "vin":
         value = text.upper().replace(" ", "")
         return (value, None) if _VIN.fullmatch(value) else (None, invalid_message(spec, today))
+    if spec.kind == "postcode":
+        value = text.replace(" ", "")
+        return (value, None) if _POSTCODE.fullmatch(value) else (None, invalid_message(spec, today))
     if spec.kind == "int":
         value = parse_whole_number(text)
     elif spec.kind == "amount":

@@ -27,7 +27,7 @@ MAX_PRICE = 5_000_000
 class FieldSpec:
     name: str
     label: str  # French, as the owner reads it
-    kind: str  # text | int | amount | date | choice | plate | vin
+    kind: str  # text | int | amount | date | choice | plate | vin | postcode
     required: bool = False
     max_length: int | None = None
     minimum: float | None = None
@@ -78,6 +78,16 @@ VEHICLE_FIELDS: tuple[FieldSpec, ...] = (
               invalid="Le numéro VIN (case E de la carte grise) compte 17 caractères, "
               "sans les lettres I, O et Q."),
     FieldSpec("color", "Couleur", "text", max_length=40),
+    # The owner's own situation: where the car lives and what it really costs.
+    FieldSpec("postcode", "Code postal", "postcode", max_length=5,
+              invalid="Le code postal compte 5 chiffres, par exemple 69003."),
+    FieldSpec("insurance_monthly", "Assurance", "amount", minimum=0, maximum=10_000, unit="€/mois",
+              invalid="L'assurance doit être un montant mensuel positif en euros."),
+    FieldSpec("battery_rental_monthly", "Location de la batterie", "amount", minimum=0,
+              maximum=1_000, unit="€/mois",
+              invalid="La location de batterie doit être un montant mensuel entre 0 et 1 000 €."),
+    FieldSpec("battery_soh", "État de santé de la batterie", "int", minimum=0, maximum=100,
+              unit="%", invalid="L'état de santé de la batterie va de 0 à 100 %."),
 )
 
 FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in VEHICLE_FIELDS}

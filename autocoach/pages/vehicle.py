@@ -194,6 +194,13 @@ def _vehicle_form() -> rx.Component:
                     text_field("color", "Couleur", errors, values["color"], placeholder="Gris platinium"),
                 ),
                 _section(
+                    "Usage et coûts",
+                    text_field("postcode", "Code postal", errors, values["postcode"], input_mode="numeric", placeholder="69003", hint="Pour la carte grise de votre région et les zones à faibles émissions."),
+                    text_field("insurance_monthly", "Assurance (€ par mois)", errors, values["insurance_monthly"], input_mode="decimal", placeholder="45", hint="Votre prime réelle remplace notre moyenne."),
+                    text_field("battery_rental_monthly", "Location de la batterie (€ par mois)", errors, values["battery_rental_monthly"], input_mode="decimal", hint="Zoé, Kangoo Z.E., Twizy, Fluence : laissez vide si la batterie vous appartient."),
+                    text_field("battery_soh", "État de santé de la batterie (%)", errors, values["battery_soh"], input_mode="numeric", hint="Voitures électriques : indiqué par le certificat de batterie."),
+                ),
+                _section(
                     "Historique",
                     text_field("previous_owners", "Propriétaires précédents", errors, values["previous_owners"], input_mode="numeric", placeholder="1"),
                     text_field("purchase_date", "Date d'achat", errors, values["purchase_date"], type_="date"),
@@ -315,9 +322,17 @@ def _removed_notice() -> rx.Component:
 def _reading_row(item: ReadingView) -> rx.Component:
     return rx.hstack(
         rx.text(item.date, size="2", min_width="6.5em"),
-        rx.text(item.km, size="2", weight="medium"),
+        rx.text(item.km, size="2", weight="medium", text_decoration=rx.cond(item.typo, "line-through", "none")),
         rx.text(item.source, size="1", color_scheme="gray"),
         rx.spacer(),
+        rx.button(
+            rx.cond(item.typo, "Ce relevé est juste", "Erreur de saisie"),
+            size="1",
+            variant="ghost",
+            color_scheme="gray",
+            on_click=RecordsState.mark_typo(item.id, ~item.typo),
+            class_name="typo-reading",
+        ),
         rx.icon_button(
             rx.icon("trash-2", size=14),
             size="1",

@@ -77,6 +77,10 @@ def _facts_dict(session: Session, vehicle: Vehicle) -> dict:
         "power_kw": vehicle.power_kw,
         "co2": vehicle.co2,
         "euro_class": vehicle.euro_class,
+        "postcode": vehicle.postcode,
+        "insurance_monthly": vehicle.insurance_monthly,
+        "battery_rental_monthly": vehicle.battery_rental_monthly,
+        "battery_soh": vehicle.battery_soh,
         "previous_owners": vehicle.previous_owners,
         "purchase_date": vehicle.purchase_date,
         "purchase_price": vehicle.purchase_price,
@@ -88,7 +92,9 @@ def _facts_dict(session: Session, vehicle: Vehicle) -> dict:
             {"date": e.date, "mileage": e.mileage, "category": e.category, "amount": e.amount, "label": e.label}
             for e in expenses
         ],
-        "mileage_readings": [{"date": r.date, "km": r.km, "source": r.source} for r in readings],
+        "mileage_readings": [
+            {"date": r.date, "km": r.km, "source": r.source, "typo": r.typo} for r in readings
+        ],
         "technical_inspections": sorted(inspections.values(), key=lambda i: str(i["date"])),
     }
 

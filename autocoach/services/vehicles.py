@@ -426,19 +426,36 @@ def restore_reading(scope: OwnerScope, vehicle_id: int, km: int, on: date, sourc
         add_reading(session, vehicle, km, on, source, document_id)
 
 
+def _owned_reading(session: Session, scope: OwnerScope, reading_id: int) -> MileageReading:
+    reading = session.exec(
+        select(MileageReading)
+        .join(Vehicle, Vehicle.id == MileageReading.vehicle_id)
+        .where(MileageReading.id == reading_id, Vehicle.user_id == scope.user_id)
+    ).first()
+    if reading is None:
+        raise NotFound("Ce relevé est introuvable.")
+    return reading
+
+
+def mark_reading_typo(scope: OwnerScope, reading_id: int, typo: bool) -> MileageReading:
+    """The owner says a reading is a typing or reading error (kept, ignored by the engine)."""
+    with write_session() as session:
+        reading = _owned_reading(session, scope, reading_id)
+        reading.typo = typo
+        session.add(reading)
+        session.flush()
+        session.refresh(reading)
+        session.expunge(reading)
+        return reading
+
+
 def delete_reading(scope: OwnerScope, reading_id: int) -> MileageReading:
     """Remove one odometer reading (a typo); the vehicle shows its latest remaining one.
 
     Returns the removed row so that the page can offer to put it back.
     """
     with write_session() as session:
-        reading = session.exec(
-            select(MileageReading)
-            .join(Vehicle, Vehicle.id == MileageReading.vehicle_id)
-            .where(MileageReading.id == reading_id, Vehicle.user_id == scope.user_id)
-        ).first()
-        if reading is None:
-            raise NotFound("Ce relevé est introuvable.")
+        reading = _owned_reading(session, scope, reading_id)
         vehicle = session.get(Vehicle, reading.vehicle_id)
         session.delete(reading)
         session.flush()

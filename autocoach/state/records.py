@@ -82,6 +82,22 @@ class RecordsState(AnalysisState):
         return self._refresh(scope, self.removed_label)
 
     @rx.event
+    def mark_typo(self, reading_id: int, typo: bool):
+        scope = self._scope()
+        if scope is None:
+            return rx.redirect(routes.LOGIN)
+        try:
+            reading = vehicles.mark_reading_typo(scope, int(reading_id), bool(typo))
+        except vehicles.NotFound as exc:
+            return rx.toast.error(str(exc))
+        message = (
+            f"Relevé de {format_km(reading.km)} marqué comme erreur de saisie : il n'est plus pris en compte."
+            if reading.typo
+            else f"Relevé de {format_km(reading.km)} de nouveau pris en compte."
+        )
+        return self._refresh(scope, message)
+
+    @rx.event
     def undo_removal(self):
         scope = self._scope()
         if scope is None:

@@ -34,6 +34,7 @@ class ReadingView:
     date: str
     km: str
     source: str
+    typo: bool
 
 
 @dataclasses.dataclass
@@ -112,7 +113,9 @@ def readings(history: list[MileageReading]) -> list[ReadingView]:
             id=r.id,
             date=format_date(r.date),
             km=format_km(r.km),
-            source=READING_SOURCES.get(r.source, r.source),
+            source=READING_SOURCES.get(r.source, r.source)
+            + (" · erreur de saisie, ignoré" if r.typo else ""),
+            typo=r.typo,
         )
         for r in history
     ]

@@ -14,6 +14,8 @@ from autocoach.views.analysis import (
     ComparisonView,
     CostView,
     FactorView,
+    ReferenceView,
+    SaleCheckView,
     ScenarioView,
 )
 
@@ -145,6 +147,10 @@ def cost_card() -> rx.Component:
             width="100%",
         ),
         rx.vstack(rx.foreach(AnalysisState.costs, _cost_line), spacing="2", width="100%"),
+        rx.cond(
+            AnalysisState.cost_leaves_out != "",
+            rx.text(AnalysisState.cost_leaves_out, size="1", color_scheme="gray", id="cost-leaves-out"),
+        ),
         card_id="costs",
         icon="wallet",
     )
@@ -226,6 +232,65 @@ def alerts_card() -> rx.Component:
         ),
         card_id="alerts",
         icon="bell",
+    )
+
+
+def _sale_check(item: SaleCheckView) -> rx.Component:
+    return rx.hstack(
+        rx.match(
+            item.status,
+            ("blocking", rx.icon("circle-x", size=18, color=rx.color("red", 10), flex_shrink="0")),
+            ("warning", rx.icon("triangle-alert", size=18, color=rx.color("amber", 10), flex_shrink="0")),
+            rx.icon("circle-check", size=18, color=rx.color("green", 10), flex_shrink="0"),
+        ),
+        rx.vstack(
+            rx.text(item.label, weight="medium", size="2"),
+            rx.text(item.message, size="1", color_scheme="gray"),
+            spacing="0",
+        ),
+        align="start",
+        spacing="2",
+        class_name="sale-check",
+        custom_attrs={"data-status": item.status},
+    )
+
+
+def sale_checklist_card() -> rx.Component:
+    """What a sale needs: a blocker is red, and the resale advice says so."""
+    return _card(
+        "Pour vendre en règle",
+        rx.cond(
+            AnalysisState.sale_blocked,
+            rx.callout(
+                "Vente impossible en l'état : réglez d'abord les points en rouge.",
+                icon="octagon-alert", color_scheme="red", size="1", id="sale-blocked",
+            ),
+        ),
+        rx.vstack(rx.foreach(AnalysisState.sale_checklist, _sale_check), spacing="2", width="100%"),
+        card_id="sale-checklist",
+        icon="clipboard-check",
+    )
+
+
+def _reference(item: ReferenceView) -> rx.Component:
+    return rx.text(
+        item.topic, " : ",
+        rx.cond(item.url != "", rx.link(item.text, href=item.url, is_external=True), item.text),
+        size="1",
+        color_scheme="gray",
+    )
+
+
+def references_card() -> rx.Component:
+    """Where the figures come from: checkable sources, estimates named as such."""
+    return rx.cond(
+        AnalysisState.references.length() > 0,
+        rx.box(
+            rx.heading("Sources", as_="h2", size="2", color_scheme="gray"),
+            rx.vstack(rx.foreach(AnalysisState.references, _reference), spacing="1"),
+            id="references",
+            width="100%",
+        ),
     )
 
 
@@ -338,8 +403,10 @@ def analysis_dashboard() -> rx.Component:
                 gap="1rem",
                 width="100%",
             ),
+            sale_checklist_card(),
             scenarios_card(),
             comparison_card(),
+            references_card(),
             spacing="4",
             width="100%",
             id="analysis",

@@ -18,6 +18,8 @@ from autocoach.views.analysis import (
     CostView,
     CurvePoint,
     FactorView,
+    ReferenceView,
+    SaleCheckView,
     ScenarioView,
     dashboard_view,
 )
@@ -56,6 +58,10 @@ class AnalysisState(VehicleState):
     summary_notice: str = ""
     summary_from_ai: bool = False
     annual_km: str = ""
+    cost_leaves_out: str = ""
+    sale_checklist: list[SaleCheckView] = []
+    sale_blocked: bool = False
+    references: list[ReferenceView] = []
 
     @rx.event(background=True)
     async def run_analysis(self):

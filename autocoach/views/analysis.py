@@ -72,6 +72,20 @@ class CurvePoint:
 
 
 @dataclasses.dataclass
+class SaleCheckView:
+    label: str
+    status: str  # ok | warning | blocking
+    message: str
+
+
+@dataclasses.dataclass
+class ReferenceView:
+    topic: str
+    text: str  # "Publisher, « Title », date" or "Estimation AutoCoach"
+    url: str
+
+
+@dataclasses.dataclass
 class DashboardView:
     score: str
     score_value: float
@@ -94,6 +108,17 @@ class DashboardView:
     next_ct: str
     annual_km: str
     summary: str
+    cost_leaves_out: str
+    sale_checklist: list[SaleCheckView]
+    sale_blocked: bool
+    references: list[ReferenceView]
+
+
+def _reference_text(ref) -> str:
+    if ref.estimate:
+        return f"Estimation AutoCoach ({ref.title})" if ref.title else "Estimation AutoCoach"
+    parts = [ref.publisher, f"« {ref.title} »" if ref.title else "", ref.date]
+    return ", ".join(p for p in parts if p)
 
 
 def tone(score: float) -> str:
@@ -153,7 +178,7 @@ def dashboard_view(result: AnalysisResult) -> DashboardView:
                 cost=format_eur(s.cumulative_cost),
                 value=format_eur(s.value_at_end),
                 net=format_eur(s.net_position),
-                note=s.note or "",
+                note=" ".join(p for p in (s.note, getattr(s, "versus_monthly_cost", "")) if p),
                 net_amount=float(s.net_position),
                 cost_amount=float(s.cumulative_cost),
                 value_amount=float(s.value_at_end),
@@ -175,4 +200,8 @@ def dashboard_view(result: AnalysisResult) -> DashboardView:
         next_ct=format_date(result.next_technical_inspection) if result.next_technical_inspection else "",
         annual_km=format_km(result.annual_km),
         summary=result.summary or "",
+        cost_leaves_out=result.monthly_cost_leaves_out,
+        sale_checklist=[SaleCheckView(i.label, i.status, i.message) for i in result.sale_checklist],
+        sale_blocked=result.sale_blocked,
+        references=[ReferenceView(r.topic, _reference_text(r), r.url) for r in result.references],
     )

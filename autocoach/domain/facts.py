@@ -62,7 +62,15 @@ from autocoach.domain.vehicle_schema import (
     check_bounds,
     consistency_errors,
 )
-from autocoach.domain.vocabulary import CT_RESULTS, EXPENSE_CATEGORIES, FUEL_TYPES, GEARBOXES
+from autocoach.domain.vocabulary import (
+    CT_RESULTS,
+    EXPENSE_CATEGORIES,
+    FUEL_TYPES,
+    GEARBOXES,
+    INSPECTION_NATURES,
+    READING_SOURCES,
+    SITUATION_FLAGS,
+)
 
 __all__ = [
     "InvalidVehicleData",
@@ -75,25 +83,6 @@ __all__ = [
     "READING_SOURCES",
     "INSPECTION_NATURES",
 ]
-
-# Where a dated odometer reading comes from.
-READING_SOURCES: dict[str, str] = {
-    "proprietaire": "Saisie du propriétaire",
-    "correction": "Correction du propriétaire",
-    "controle_technique": "Contrôle technique",
-    "facture": "Facture",
-    "histovec": "Histovec",
-    "carte_grise": "Carte grise",
-    "annonce": "Annonce",
-}
-
-# Nature of a CT visit (Histovec: VTP/CTP periodic, CV/CVC contre-visite).
-INSPECTION_NATURES: dict[str, str] = {
-    "periodique": "Visite périodique",
-    "contre_visite": "Contre-visite",
-    "complementaire": "Visite complémentaire",
-    "volontaire": "Visite volontaire",
-}
 
 _NATURE_CODES = {
     "vtp": "periodique",
@@ -134,20 +123,6 @@ _FUEL_ALIASES = {
     "gpl_gnv": "gpl",
     "gnv": "gpl",
 }
-
-SITUATION_FLAGS: dict[str, str] = {
-    "gage": "Gage",
-    "opposition": "Opposition au transfert (OTCI)",
-    "saisie": "Déclaration valant saisie",
-    "procedure_ve": "Procédure véhicule endommagé (VE)",
-    "vei": "Véhicule économiquement irréparable (VEI)",
-    "suspension": "Suspension",
-    "vol": "Vol (véhicule ou titre)",
-    "perte": "Perte du titre",
-    "duplicata": "Duplicata",
-    "annulation": "Annulation",
-}
-
 
 class InvalidVehicleData(ValueError):
     """Bad input for the engine; the message is French and user-facing."""

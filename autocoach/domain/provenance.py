@@ -17,7 +17,8 @@ from datetime import date
 from typing import Any, Iterable
 
 from autocoach.domain.formatting import format_date
-from autocoach.domain.vehicle_schema import FACT_SOURCES, FIELDS_BY_NAME
+from autocoach.domain.vehicle_schema import FIELDS_BY_NAME
+from autocoach.domain.vocabulary import FACT_SOURCES
 
 # Higher wins for official fields.
 SOURCE_RANK: dict[str, int] = {

@@ -92,16 +92,6 @@ VEHICLE_FIELDS: tuple[FieldSpec, ...] = (
 
 FIELDS_BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in VEHICLE_FIELDS}
 
-# Where a value of the vehicle comes from.
-FACT_SOURCES: dict[str, str] = {
-    "proprietaire": "saisi par vous",
-    "carte_grise": "carte grise",
-    "histovec": "rapport Histovec",
-    "facture": "facture",
-    "fournisseur_plaque": "recherche par plaque",
-}
-
-
 def too_long_message(spec: FieldSpec) -> str:
     return f"{spec.label} : {spec.max_length} caractères au maximum."
 

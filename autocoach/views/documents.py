@@ -8,16 +8,8 @@ from autocoach import routes
 from autocoach.domain import review
 from autocoach.domain.formatting import format_date, format_eur, format_km
 from autocoach.domain.vehicle_schema import FIELDS_BY_NAME
-from autocoach.domain.vocabulary import DOCUMENT_STATUSES, DOCUMENT_TYPES
+from autocoach.domain.vocabulary import DOCUMENT_STATUSES, DOCUMENT_TYPES, REVIEW_STATUSES
 from autocoach.models import Document
-
-REVIEW_STATUSES = {
-    "to_review": "À vérifier",
-    "held": "Autre véhicule ?",
-    "kept": "Conservé sans être appliqué",
-    "applied": "Appliqué à la fiche",
-}
-
 
 @dataclasses.dataclass
 class ProposalView:

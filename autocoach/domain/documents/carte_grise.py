@@ -319,7 +319,7 @@ def _parse(text: str, result: ParsedDocument, layout: DocumentLayout | None = No
 _MRZ_FILLERS = str.maketrans({"«": "<<", "‹": "<", "€": "<", "[": "<", "(": "<"})
 _MRZ_LINE1_RE = re.compile(r"C[RK]F[RP]A([A-Z0-9<]{20,})")
 _MRZ_LINE2_RE = re.compile(r"C[I1L|]<{1,3}([A-Z0-9<]{4,})")
-_SIV_COMPACT_RE = re.compile(r"([A-Z]{2})([0-9OQDIL]{3})([A-Z]{2})")
+_SIV_COMPACT_RE = re.compile(r"([A-Z]{2})([0-9OQDILZSB]{3})([A-Z]{2})")
 _FNI_COMPACT_RE = re.compile(r"([0-9]{1,4})([A-Z]{1,3})(2A|2B|97[1-6]|[0-9]{2})(?=<|$)")
 
 
@@ -344,7 +344,7 @@ def _mrz_first_line(rest: str) -> dict[str, str]:
     fni = _FNI_COMPACT_RE.match(plate_field)
     plate = None
     if siv:
-        digits = siv.group(2).translate(str.maketrans("OQDIL", "00011"))
+        digits = siv.group(2).translate(str.maketrans("OQDILZSB", "00011258"))
         plate = normalize_plate_or_none(f"{siv.group(1)}-{digits}-{siv.group(3)}")
         after = rest[siv.end():]
     elif fni:
@@ -395,7 +395,8 @@ def paired_lines(layout: DocumentLayout) -> list[str]:
 # D.3 / E / F / H I / J / K / P.1 P.2 P.3 P.6 / S U / V.7 V.9 / X.1 / Y): when a
 # small code is unreadable, its value is known by its shape and its row.
 _CNIT_RE = re.compile(r"(?<![A-Z0-9])M[0-9O]{2}[A-Z0-9]{3}VP[0-9A-Z]{4,}(?![A-Z0-9])")
-_DIRECTIVE_RE = re.compile(r"\d{2,3}/\d{2,4}\s?\*")
+# A V.9 value starts with its directive (715/2007*, 70/220*), not K's "e2*2007/46*".
+_DIRECTIVE_RE = re.compile(r"(?<![0-9*/])\d{2,3}/\d{3,4}\s?\*")
 _PURE_NUMBER_RE = re.compile(r"[0-9]{1,4}")
 _VIN_ROW_RE = re.compile(r"(?<![A-Z0-9])[A-Z0-9()|]{15,18}(?![A-Z0-9])")
 
@@ -426,8 +427,9 @@ def _by_place(rows: list[str]) -> dict:
                 found["D.3"] = model
         if "D.2" not in found:
             make_at = next((i for i, t in enumerate(tokens) if _known_make(t, strict=True)), None)
-            if make_at is not None and len(tokens) >= make_at + 3 and re.fullmatch(r"[A-Z0-9]{4,12}", tokens[-1]):
-                found["D.2"] = tokens[-1]
+            rest = tokens[make_at + 1 :] if make_at is not None else []
+            if 1 <= len(rest) <= 2 and re.fullmatch(r"[A-Z0-9]{4,12}", rest[-1]) and not _known_make(rest[-1]):
+                found["D.2"] = rest[-1]
     if vin_row is not None and p_row is not None:
         for row in rows[vin_row + 1 : p_row]:
             dates = find_dates(row)
@@ -478,7 +480,10 @@ def _number_before_directive(row: str) -> float | None:
 
 def _value_after_code(tokens: list[str]) -> str | None:
     """The value of a row that starts with a (maybe garbled) code: "V.S OCTAVIA"."""
-    if len(tokens) < 2:
+    if len(tokens) == 1:
+        # The code itself is lost: the row holds only its value.
+        return tokens[0] if len(tokens[0]) >= 2 and not is_code_word(tokens[0]) else None
+    if not tokens:
         return None
     first = tokens[0]
     if len(first) <= 3 and not first.isdigit():

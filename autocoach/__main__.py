@@ -49,7 +49,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
         extracted = extract_text(data, sniff_mime(data))
     except UnreadableDocument as exc:
         raise CommandError(str(exc)) from exc
-    parsed = parse_document(extracted.text, args.type)
+    parsed = parse_document(extracted.text, args.type, layout=extracted.layout)
     if parsed.document_type is None:
         raise CommandError(
             "Document non reconnu : précisez son type avec --type carte_grise|histovec|facture."

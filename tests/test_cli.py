@@ -71,7 +71,8 @@ def test_parse_prints_the_fields_of_a_document_as_json(tmp_path):
     assert result.returncode == 0, result.stderr
     output = json.loads(result.stdout)
     assert output["document_type"] == "facture"
-    assert set(output) == {"document_type", "fields", "warnings"}
+    assert set(output) == {"document_type", "fields", "warnings", "confidence", "origins", "alternatives"}
+    assert output["confidence"]["total_ttc"] >= 0.9  # a text layer is sure
     assert output["fields"]["total_ttc"] == invoice.expected["total_ttc"]
     assert output["fields"]["date"] == invoice.expected["date"]
 

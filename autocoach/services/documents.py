@@ -113,7 +113,7 @@ def process_document(
     except Exception:  # noqa: BLE001 - one bad file must not break the page
         log.exception("Text extraction failed for document %s", document_id)
         return _fail(scope, document_id, MSG_UNEXPECTED)
-    parsed = parse_document(extracted.text, wanted_type)
+    parsed = parse_document(extracted.text, wanted_type, layout=extracted.layout)
     if parsed.document_type not in DOCUMENT_TYPES:
         return _fail(scope, document_id, MSG_UNKNOWN_TYPE)
     result = parsed.to_json_dict()

@@ -700,8 +700,11 @@ def test_parse_document_bad_type_falls_back_to_guess() -> None:
 
 def test_to_json_dict_shape() -> None:
     data = parse_document(HISTOVEC_CSA).to_json_dict()
-    assert list(data) == ["document_type", "fields", "warnings"]
+    assert list(data) == ["document_type", "fields", "warnings", "confidence", "origins", "alternatives"]
     assert isinstance(data["fields"]["first_registration_date"], str)
+    # Every field read is rated; a text layer (no layout) is sure.
+    assert set(data["confidence"]) == set(data["fields"]) == set(data["origins"])
+    assert all(0.9 <= c <= 1.0 for c in data["confidence"].values())
     assert isinstance(data["fields"]["technical_inspections"][0]["date"], str)
 
 

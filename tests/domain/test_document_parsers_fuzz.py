@@ -19,7 +19,7 @@ from autocoach.domain.documents import (
     parse_histovec,
     parse_invoice,
 )
-from autocoach.domain.documents.common import MSG_INTERNAL
+from autocoach.domain.documents.common import MSG_INTERNAL, ORIGINS
 
 PARSERS: list[Callable[[str], ParsedDocument]] = [parse_carte_grise, parse_histovec, parse_invoice, parse_document]
 
@@ -123,7 +123,11 @@ FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
 def check_well_typed(result: ParsedDocument) -> None:
     assert isinstance(result, ParsedDocument)
     data = result.to_json_dict()
-    assert list(data) == ["document_type", "fields", "warnings"]
+    assert list(data) == ["document_type", "fields", "warnings", "confidence", "origins", "alternatives"]
+    assert set(data["confidence"]) <= set(data["fields"]) and set(data["origins"]) <= set(data["fields"])
+    assert all(0.0 <= c <= 1.0 for c in data["confidence"].values())
+    assert set(data["origins"].values()) <= set(ORIGINS)
+    assert all(isinstance(v, list) and v for v in data["alternatives"].values())
     assert data["document_type"] in (None, *vocabulary.DOCUMENT_TYPES)
     assert json.loads(json.dumps(data)) == data  # plain JSON, nothing lost
     assert all(isinstance(w, str) and w for w in data["warnings"])

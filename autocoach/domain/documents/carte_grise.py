@@ -6,6 +6,16 @@ codes ("D1", "D 1", "0.1", "X.l"), merges the two columns of the card on one
 line or splits them, so each field is looked for as *its code followed by a
 value of the right shape* rather than by position.
 
+Two more sources back the codes up (issue 13). The machine-readable lines at
+the certificate's foot (``CRFRA`` + plate + VIN, ``CI<<`` + make + model), in a
+font OCR reads far better than the small codes, are read first and checked
+against A, E, D.1 and D.3: a value both give is sure; where they disagree the
+MRZ value is kept and the other proposed beside it, "à vérifier". With the
+OCR word boxes (``layout``), each code is paired with the words right of it on
+its row, and values whose code is lost are found by shape and place (the
+number before the V.9 directive is the CO2, the one after the fuel code the
+fiscal power). Every field says where it came from and how sure it is.
+
 The holder's identity (C.1 name, C.3 address) is deliberately never read.
 """
 
@@ -16,14 +26,20 @@ from datetime import date
 from difflib import SequenceMatcher
 
 from autocoach.domain.documents.common import (
+    ORIGIN_CODE,
+    ORIGIN_MRZ,
+    ORIGIN_SHAPE,
+    ORIGIN_TEXT,
     ParsedDocument,
     find_dates,
     find_vin,
     fix_vin,
     fold_upper,
     guarded,
+    normalize_plate_or_none,
     plate_candidates,
 )
+from autocoach.domain.documents.layout import DocumentLayout, pair_labels
 
 DOCUMENT_TYPE = "carte_grise"
 
@@ -140,74 +156,133 @@ _MAX_VALUE_CHARS = 80
 _MAX_CANDIDATES = 25
 _NUMBER_RE = re.compile(r"([0-9OIL|]{1,5}(?:[.,][0-9O]{1,2})?)(?![0-9A-Z])")
 _NUMBER_FIX = str.maketrans({"O": "0", "I": "1", "L": "1", "|": "1"})
-_EURO_RE = re.compile(r"EUR[O0]\s?([1-6G])\s?([A-D])?(?:[\s-]?(TEMP))?")
+# "EURO6GDTEMP": OCR doubles the 6 as a G now and then.
+_EURO_RE = re.compile(r"EUR[O0]\s?([1-6G])(?:(?<=6)G|(?<=G)6)?\s?([A-D])?(?:[\s-]?(TEMP))?")
 _FUEL_CONFUSIONS = {"0": "O", "O": "0", "5": "S", "S": "5", "1": "L", "I": "L", "|": "L", "L": "1", "Z": "2", "2": "Z"}
 
 
-def parse_carte_grise(text: str) -> ParsedDocument:
+# How sure a value is, by where it was found, before the OCR's own confidence
+# in its words is applied (see ParsedDocument.note).
+_BASE_CONFIDENCE = {
+    "agreed": 0.99,  # the MRZ and the coded field say the same
+    ORIGIN_MRZ: 0.9,
+    ORIGIN_CODE: 0.92,
+    "lookalike": 0.8,  # behind a code read as a look-alike ("P.1" for D.1)
+    ORIGIN_SHAPE: 0.7,
+    ORIGIN_TEXT: 0.45,
+    "disagreed": 0.5,  # two sources, two values: the owner decides
+}
+
+
+def parse_carte_grise(text: str, layout: DocumentLayout | None = None) -> ParsedDocument:
     """Read vehicle fields from the text of a certificat d'immatriculation.
 
-    Never raises: unreadable fields are left out and warnings explain why.
+    ``layout`` (OCR word boxes) lets codes be paired with their values by
+    position. Never raises: unreadable fields are left out and warnings explain why.
     """
-    return guarded(DOCUMENT_TYPE, _parse, text)
+    return guarded(DOCUMENT_TYPE, lambda clean, result: _parse(clean, result, layout), text)
 
 
-def _parse(text: str, result: ParsedDocument) -> None:
+def _parse(text: str, result: ParsedDocument, layout: DocumentLayout | None = None) -> None:
     # The holder's identity is cut out first, so that no field can pick it up
     # when OCR merges lines ("D.3 CLIO c1 DUPONT JEAN").
-    lines = [_without_holder(line) for line in fold_upper(text).split("\n")]
+    raw_lines = fold_upper(text).split("\n")
+    rows = [line for line in raw_lines if line.strip()]
+    if layout is not None and layout.words:
+        # Pairs first (a code and the words right of it), then whole rows: both
+        # rebuilt from positions, so a column out of line stays with its code.
+        rows = [fold_upper(t) for t in layout.row_texts()]
+        raw_lines = paired_lines(layout) + rows + raw_lines
+    lines = [_without_holder(line) for line in raw_lines]
+    place = _by_place([_without_holder(row) for row in rows])
     up = "\n".join(lines)
     fields = result.fields
     found_codes = 0
+    mrz = read_machine_lines(raw_lines)
 
-    plate = _plate(lines)
-    if plate:
-        fields["license_plate"] = plate
+    def put(name: str, value, how: str, alternatives: list | None = None) -> None:
+        fields[name] = value
+        origin = {"agreed": ORIGIN_MRZ, "lookalike": ORIGIN_CODE, "disagreed": ORIGIN_MRZ}.get(how, how)
+        factor = 1.0 if how == "agreed" or layout is None else layout.confidence_of(value)
+        result.note(name, origin, _BASE_CONFIDENCE[how] * factor, alternatives)
+
+    def put_checked(name: str, coded, coded_how: str | None, from_mrz) -> None:
+        """A field both the MRZ and its code may give: agree, or propose both."""
+        if from_mrz and coded and from_mrz != coded:
+            put(name, from_mrz, "disagreed", [coded])
+        elif from_mrz:
+            put(name, from_mrz, "agreed" if coded else ORIGIN_MRZ)
+        elif coded:
+            put(name, coded, coded_how or ORIGIN_CODE)
+
+    plate, plate_how = _plate(lines)
+    put_checked("license_plate", plate, plate_how, mrz.get("license_plate"))
+    if "license_plate" in fields:
         found_codes += 1
     else:
         result.warn(MSG_PLATE_MISSING)
 
     dates = _dated_fields(lines)
+    for code in ("B", "I", "X.1"):
+        if code not in dates and code in place:
+            dates[code] = place[code]
+            dates.setdefault("_place", set()).add(code)  # type: ignore[union-attr]
+    by_place = dates.pop("_place", set())
     if "B" in dates:
-        fields["first_registration_date"] = dates["B"]
+        put("first_registration_date", dates["B"], ORIGIN_SHAPE if "B" in by_place else ORIGIN_CODE)
     else:
         others = [d for d, _, _ in find_dates(up) if d not in (dates.get("X.1"),)]
         if others:
-            fields["first_registration_date"] = min(others)
+            put("first_registration_date", min(others), ORIGIN_TEXT)
             result.warn(MSG_B_GUESSED)
     if "I" in dates:
-        fields["certificate_date"] = dates["I"]
+        put("certificate_date", dates["I"], ORIGIN_SHAPE if "I" in by_place else ORIGIN_CODE)
     if "X.1" in dates:
-        fields["next_technical_inspection"] = dates["X.1"]
+        put("next_technical_inspection", dates["X.1"], ORIGIN_SHAPE if "X.1" in by_place else ORIGIN_CODE)
     found_codes += len(dates)
 
-    vin = _vin(lines, result)
-    if vin:
-        fields["vin"] = vin
+    vin, vin_how = _vin(lines, result, quiet=bool(mrz.get("vin")))
+    put_checked("vin", vin, vin_how, mrz.get("vin"))
+    if "vin" in fields:
         found_codes += 1
 
-    make = _make(lines)
-    if make:
-        fields["brand"] = make
+    make, make_how = _make(lines)
+    put_checked("brand", make, make_how, mrz.get("brand"))
+    if "brand" in fields:
         found_codes += 1
     # Values behind a look-alike code ("P.2 66" for D.2, "P.3 GO" for D.3) must
     # not look like what the P field holds: a number or a fuel code.
     variant = _pick(_text_values(lines, "D.2"), _not_p_value)
-    if variant:
-        fields["variant"] = variant
-    model = _pick(_text_values(lines, "D.3"), lambda v: v.split()[0] not in FUEL_CODES)
-    if model:
-        fields["model"] = _clean_model(model, fields.get("brand"))
+    if variant and variant[1]:
+        put("variant", variant[0], ORIGIN_CODE)
+    elif place.get("D.2"):
+        put("variant", place["D.2"], ORIGIN_SHAPE)
+    elif variant:
+        put("variant", variant[0], "lookalike")
+    model = _pick(_text_values(lines, "D.3"), _plausible_model)
+    if model and model[1]:
+        coded_model, model_how = _clean_model(model[0], fields.get("brand")), ORIGIN_CODE
+    elif place.get("D.3"):
+        coded_model, model_how = _clean_model(place["D.3"], fields.get("brand")), ORIGIN_SHAPE
+    elif model:
+        coded_model, model_how = _clean_model(model[0], fields.get("brand")), "lookalike"
+    else:
+        coded_model, model_how = None, ORIGIN_CODE
+    put_checked("model", coded_model, model_how, mrz.get("model"))
+    if "model" in fields:
         found_codes += 1
 
-    fuel_code = _fuel_code(lines)
+    fuel_code, fuel_how = _fuel_code(lines)
+    if not fuel_code and place.get("P.3"):
+        fuel_code, fuel_how = place["P.3"], ORIGIN_SHAPE
     if fuel_code:
-        fields["fuel_code"] = fuel_code
+        put("fuel_code", fuel_code, fuel_how)
         fuel = FUEL_CODES.get(fuel_code)
         if fuel is None:
             result.warn(MSG_FUEL_UNKNOWN.format(code=fuel_code))
             fuel = "autre"
-        fields["fuel_type"] = fuel
+        put("fuel_type", fuel, fuel_how)
+        result.confidence["fuel_type"] = result.confidence["fuel_code"]
         found_codes += 1
 
     for code, name, low, high in (
@@ -217,20 +292,209 @@ def _parse(text: str, result: ParsedDocument) -> None:
         ("V.7", "co2", 0, 999),
     ):
         value = _number_value(lines, code, low, high)
+        how = ORIGIN_CODE
+        if value is None and place.get(code) is not None and low <= place[code] <= high:
+            value, how = place[code], ORIGIN_SHAPE
         if value is not None:
-            fields[name] = int(value) if name != "power_kw" or value == int(value) else value
+            put(name, int(value) if name != "power_kw" or value == int(value) else value, how)
             found_codes += 1
 
     euro_raw = _pick(_text_values(lines, "V.9"), lambda v: True)
     # The "EUROn" mark is distinctive: accept it even when the V.9 code is garbled.
-    euro = _euro_class(euro_raw or "") or _euro_class(up)
+    euro = _euro_class(euro_raw[0] if euro_raw else "")
     if euro:
-        fields["euro_class"] = euro
-    elif euro_raw and not re.fullmatch(r"[\s\-.]*", euro_raw):
+        put("euro_class", euro, ORIGIN_CODE)
+    elif _euro_class(up):
+        put("euro_class", _euro_class(up), ORIGIN_SHAPE)
+    elif euro_raw and not re.fullmatch(r"[\s\-.]*", euro_raw[0]):
         result.warn(MSG_EURO_UNKNOWN)
 
     if found_codes == 0:
         result.warn(MSG_NO_CODES)
+
+
+# --- machine-readable lines ------------------------------------------------------------
+
+# "<" as OCR renders it: guillemets, a "K" or "C" glued in a run is left alone.
+_MRZ_FILLERS = str.maketrans({"«": "<<", "‹": "<", "€": "<", "[": "<", "(": "<"})
+_MRZ_LINE1_RE = re.compile(r"C[RK]F[RP]A([A-Z0-9<]{20,})")
+_MRZ_LINE2_RE = re.compile(r"C[I1L|]<{1,3}([A-Z0-9<]{4,})")
+_SIV_COMPACT_RE = re.compile(r"([A-Z]{2})([0-9OQDILZSB]{3})([A-Z]{2})")
+_FNI_COMPACT_RE = re.compile(r"([0-9]{1,4})([A-Z]{1,3})(2A|2B|97[1-6]|[0-9]{2})(?=<|$)")
+
+
+def read_machine_lines(lines: list[str]) -> dict[str, str]:
+    """Plate, VIN, make and model from the two machine-readable lines, when read."""
+    found: dict[str, str] = {}
+    for line in lines:
+        compact = re.sub(r"\s+", "", fold_upper(line).translate(_MRZ_FILLERS))
+        first = _MRZ_LINE1_RE.search(compact)
+        if first and "vin" not in found:
+            found.update(_mrz_first_line(first.group(1)))
+        second = _MRZ_LINE2_RE.search(compact)
+        if second and "brand" not in found:
+            found.update(_mrz_second_line(second.group(1)))
+    return found
+
+
+def _mrz_first_line(rest: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    plate_field, after = rest[:9], rest[9:]
+    siv = _SIV_COMPACT_RE.match(plate_field)
+    fni = _FNI_COMPACT_RE.match(plate_field)
+    plate = None
+    if siv:
+        digits = siv.group(2).translate(str.maketrans("OQDILZSB", "00011258"))
+        plate = normalize_plate_or_none(f"{siv.group(1)}-{digits}-{siv.group(3)}")
+        after = rest[siv.end():]
+    elif fni:
+        plate = normalize_plate_or_none(f"{fni.group(1)} {fni.group(2)} {fni.group(3)}")
+        after = rest[fni.end():]
+    if plate:
+        out["license_plate"] = plate
+    vin = fix_vin(after.lstrip("<")[:17])
+    if vin:
+        out["vin"] = vin
+    return out
+
+
+def _mrz_second_line(rest: str) -> dict[str, str]:
+    parts = [p.strip("<").replace("<", " ") for p in re.split(r"<{2,}", rest) if p.strip("<")]
+    out: dict[str, str] = {}
+    if len(parts) >= 2 and not re.fullmatch(r"[0-9A-Z]*\d{5,}[0-9A-Z]*", parts[1]):
+        make = _known_make(parts[0]) or (parts[0] if parts[0].isalpha() else None)
+        if make:
+            out["brand"] = make
+        out["model"] = _clean_model(parts[1], make)
+    return out
+
+
+# --- pairing codes with values by position ---------------------------------------------------
+
+_LABEL_WORD_RE = re.compile(
+    r"(?:[A-Z][.,·:][0-9A-Z|!]{1,2}(?:[.,·][0-9A-Z|!])?[A-Z]?|[DPVXYSUFJZ][0-9]{1,2}|[ABEFGHIJK])[.:,)]?"
+)
+
+
+def is_code_word(word: str) -> bool:
+    """Does this OCR word look like a field code (D.1, p.3, V7, E...)?"""
+    return bool(_LABEL_WORD_RE.fullmatch(fold_upper(word.strip())))
+
+
+def paired_lines(layout: DocumentLayout) -> list[str]:
+    """"code value" lines built from the word boxes: each code with the words
+    right of it on its row, whatever Tesseract's own line split was."""
+    out = []
+    for label, value in pair_labels(layout.words, is_code_word):
+        if value:
+            out.append(fold_upper(label.text + " " + " ".join(w.text for w in value)))
+    return out
+
+
+# The certificate prints its fields in one order (A B / C / D.1 D.2 / D.2.1 /
+# D.3 / E / F / H I / J / K / P.1 P.2 P.3 P.6 / S U / V.7 V.9 / X.1 / Y): when a
+# small code is unreadable, its value is known by its shape and its row.
+_CNIT_RE = re.compile(r"(?<![A-Z0-9])M[0-9O]{2}[A-Z0-9]{3}VP[0-9A-Z]{4,}(?![A-Z0-9])")
+# A V.9 value starts with its directive (715/2007*, 70/220*), not K's "e2*2007/46*".
+_DIRECTIVE_RE = re.compile(r"(?<![0-9*/])\d{2,3}/\d{3,4}\s?\*")
+_PURE_NUMBER_RE = re.compile(r"[0-9]{1,4}")
+_VIN_ROW_RE = re.compile(r"(?<![A-Z0-9])[A-Z0-9()|]{15,18}(?![A-Z0-9])")
+
+
+def _by_place(rows: list[str]) -> dict:
+    """Values found by their shape and row, whatever their (lost) code."""
+    found: dict = {}
+    p_row = v_row = vin_row = plate_row = None
+    for index, row in enumerate(rows):
+        tokens = row.split()
+        if p_row is None and _p_row(tokens, found):
+            p_row = index
+        if v_row is None and _DIRECTIVE_RE.search(row):
+            v_row = index
+            co2 = _number_before_directive(row)
+            if co2 is not None:
+                found["V.7"] = co2
+        if plate_row is None and next(plate_candidates(row, allow_fni=False), None) and not _MRZ_LINE1_RE.search(row.replace(" ", "")):
+            plate_row = index
+            dates = find_dates(row)
+            if dates:
+                found["B"] = dates[0][0]
+        if vin_row is None and plate_row is not None and index > plate_row and _VIN_ROW_RE.search(row) and not _CNIT_RE.search(row):
+            vin_row = index
+        if "D.3" not in found and _CNIT_RE.search(row) and index + 1 < len(rows):
+            model = _value_after_code(rows[index + 1].split())
+            if model and _plausible_model(model) and not _VIN_ROW_RE.fullmatch(model):
+                found["D.3"] = model
+        if "D.2" not in found:
+            make_at = next((i for i, t in enumerate(tokens) if _known_make(t, strict=True)), None)
+            rest = tokens[make_at + 1 :] if make_at is not None else []
+            if 1 <= len(rest) <= 2 and re.fullmatch(r"[A-Z0-9]{4,12}", rest[-1]) and not _known_make(rest[-1]):
+                found["D.2"] = rest[-1]
+    if vin_row is not None and p_row is not None:
+        for row in rows[vin_row + 1 : p_row]:
+            dates = find_dates(row)
+            if dates and dates[-1][0] != found.get("B"):
+                found["I"] = dates[-1][0]
+                break
+    if v_row is not None:
+        for row in rows[v_row + 1 : v_row + 3]:
+            dates = find_dates(row)
+            if dates:
+                found["X.1"] = dates[0][0]
+                break
+    return found
+
+
+def _p_row(tokens: list[str], found: dict) -> bool:
+    """"P.1 1461 P.2 63 P.3 GO P.6 4" with its codes garbled ("R.1 1461 R2 63 R3 GO R6 4"):
+    the fuel code splits the row, the numbers before are P.1 and P.2, after it P.6."""
+    fuel_at = next((i for i, t in enumerate(tokens) if t in FUEL_CODES), None)
+    if fuel_at is None or len(tokens) > 10:
+        return False
+    before = [int(t) for t in tokens[:fuel_at] if _PURE_NUMBER_RE.fullmatch(t)]
+    after = [int(t) for t in tokens[fuel_at + 1 :] if _PURE_NUMBER_RE.fullmatch(t)]
+    if not before or len(before) > 2:
+        return False
+    found["P.3"] = tokens[fuel_at]
+    if len(before) == 2:
+        found["P.1"], found["P.2"] = float(before[0]), float(before[1])
+    elif FUEL_CODES[tokens[fuel_at]] == "electrique" or before[0] < 400:
+        found["P.2"] = float(before[0])  # no displacement on an electric car
+    if after:
+        found["P.6"] = float(after[0])
+    return True
+
+
+def _number_before_directive(row: str) -> float | None:
+    # "V.7 98 V.9 715/2007*..." whatever the codes became: the number left of the directive.
+    directive = _DIRECTIVE_RE.search(row)
+    skipped = 0
+    for token in reversed(row[: directive.start()].split() if directive else []):
+        if _PURE_NUMBER_RE.fullmatch(token) and len(token) <= 3:
+            return float(token)
+        skipped += 1
+        if skipped > 1 or len(token) > 4:
+            return None
+    return None
+
+
+def _value_after_code(tokens: list[str]) -> str | None:
+    """The value of a row that starts with a (maybe garbled) code: "V.S OCTAVIA"."""
+    if len(tokens) == 1:
+        # The code itself is lost: the row holds only its value.
+        return tokens[0] if len(tokens[0]) >= 2 and not is_code_word(tokens[0]) else None
+    if not tokens:
+        return None
+    first = tokens[0]
+    if len(first) <= 3 and not first.isdigit():
+        return " ".join(tokens[1:])
+    return None
+
+
+def _plausible_model(value: str) -> bool:
+    """A model has a letter or is a number of three digits or more (208, 3008)."""
+    first = value.split()[0]
+    return first not in FUEL_CODES and (any(ch.isalpha() for ch in value) or len(first) >= 3)
 
 
 # C.x codes as OCR renders them: "C.1", "c.1i", "c.zs", "c1", "c3", "ci", "cs".
@@ -266,18 +530,20 @@ def _without_holder(line: str) -> str:
 # --- individual fields -------------------------------------------------------------
 
 
-def _plate(lines: list[str]) -> str | None:
+def _plate(lines: list[str]) -> tuple[str | None, str | None]:
     code = _CODES["A"]
     for line in lines:
         for m in code.finditer(line):
             window = line[m.end() : m.end() + 16]
             for plate in plate_candidates(window):
-                return plate
+                return plate, ORIGIN_CODE
     # The A code itself is often lost; an SIV plate is distinctive enough alone.
     for line in lines:
+        if _MRZ_LINE1_RE.search(line.replace(" ", "")):
+            continue
         for plate in plate_candidates(line, allow_fni=False):
-            return plate
-    return None
+            return plate, ORIGIN_SHAPE
+    return None, None
 
 
 def _dated_fields(lines: list[str]) -> dict[str, date]:
@@ -293,7 +559,7 @@ def _dated_fields(lines: list[str]) -> dict[str, date]:
     return found
 
 
-def _vin(lines: list[str], result: ParsedDocument) -> str | None:
+def _vin(lines: list[str], result: ParsedDocument, *, quiet: bool = False) -> tuple[str | None, str | None]:
     code = _CODES["E"]
     saw_label = False
     for line in lines:
@@ -311,14 +577,15 @@ def _vin(lines: list[str], result: ParsedDocument) -> str | None:
                     break
             vin = fix_vin(glued) if len(glued) == 17 else None
             if vin:
-                return vin
-    vin = find_vin("\n".join(lines))
+                return vin, ORIGIN_CODE
+    vin = find_vin("\n".join(line for line in lines if not _MRZ_LINE1_RE.search(line.replace(" ", ""))))
     if vin:
-        result.warn(MSG_VIN_UNLABELLED)
-        return vin
-    if saw_label:
+        if not quiet:
+            result.warn(MSG_VIN_UNLABELLED)
+        return vin, ORIGIN_SHAPE
+    if saw_label and not quiet:
         result.warn(MSG_VIN_BAD)
-    return None
+    return None, None
 
 
 def _text_values(lines: list[str], code: str) -> list[tuple[str, bool]]:
@@ -341,15 +608,15 @@ def _text_values(lines: list[str], code: str) -> list[tuple[str, bool]]:
     return out
 
 
-def _pick(candidates: list[tuple[str, bool]], plausible_lookalike) -> str | None:
+def _pick(candidates: list[tuple[str, bool]], plausible_lookalike) -> tuple[str, bool] | None:
     """The first exactly-coded value, else the first look-alike-coded value
-    that passes ``plausible_lookalike``."""
+    that passes ``plausible_lookalike``: (value, code read exactly)."""
     for value, exact in candidates:
         if exact:
-            return value
+            return value, True
     for value, exact in candidates:
         if plausible_lookalike(value):
-            return value
+            return value, False
     return None
 
 
@@ -358,16 +625,16 @@ def _not_p_value(value: str) -> bool:
     return first not in FUEL_CODES and not re.fullmatch(r"[\d.,]+", first)
 
 
-def _make(lines: list[str]) -> str | None:
+def _make(lines: list[str]) -> tuple[str | None, str | None]:
     candidates = _text_values(lines, "D.1")
     # A known make wins over anything else read after a D.1-like code.
     for exact_first in (True, False):
         for value, exact in candidates:
             if exact == exact_first and _known_make(value):
-                return _known_make(value)
+                return _known_make(value), ORIGIN_CODE if exact else "lookalike"
     for value, exact in candidates:
         if exact and sum(ch.isalpha() for ch in value) >= 2:
-            return value
+            return value, ORIGIN_CODE
     # Code lost ("Dp1 DACIA"): a known make written out in full is the D.1 value.
     # Two-letter makes (DS, MG) are too ambiguous for this.
     text = "\n".join(lines)
@@ -375,10 +642,10 @@ def _make(lines: list[str]) -> str | None:
         (m.start(), make)
         for make in KNOWN_MAKES
         if len(make) > 2
-        for m in [re.search(rf"(?<![A-Z0-9]){re.escape(make)}(?![A-Z0-9])", text)]
+        for m in [re.search(rf"(?<![A-Z0-9<]){re.escape(make)}(?![A-Z0-9<])", text)]
         if m
     ]
-    return min(hits)[1] if hits else None
+    return (min(hits)[1], ORIGIN_SHAPE) if hits else (None, None)
 
 
 def _known_make(raw: str, *, strict: bool = False) -> str | None:
@@ -433,7 +700,7 @@ def _number_value(lines: list[str], code: str, low: float, high: float) -> float
     return None
 
 
-def _fuel_code(lines: list[str]) -> str | None:
+def _fuel_code(lines: list[str]) -> tuple[str | None, str]:
     pattern = _CODES["P.3"]
     for line in lines:
         for m in pattern.finditer(line):
@@ -443,9 +710,9 @@ def _fuel_code(lines: list[str]) -> str | None:
             raw = token.group(1)
             for candidate in _fuel_variants(raw):
                 if candidate in FUEL_CODES:
-                    return candidate
+                    return candidate, ORIGIN_CODE
             if raw.isalpha():
-                return raw
+                return raw, ORIGIN_CODE
     # P.3 code lost ("P.1 P2 80 23 EL P6 3"): a known fuel code standing alone on
     # the line of the other P fields.
     p_codes = [_CODES[c] for c in ("P.1", "P.2", "P.6")]
@@ -453,8 +720,8 @@ def _fuel_code(lines: list[str]) -> str | None:
         if sum(1 for c in p_codes if c.search(line)) >= 2:
             for token in re.findall(r"(?<![A-Z0-9.])([A-Z][A-Z0-9])(?![A-Z0-9.])", line):
                 if token in FUEL_CODES:
-                    return token
-    return None
+                    return token, ORIGIN_SHAPE
+    return None, ORIGIN_SHAPE
 
 
 def _fuel_variants(raw: str) -> list[str]:
@@ -480,4 +747,4 @@ def _euro_class(raw: str) -> str | None:
     return label
 
 
-__all__ = ["parse_carte_grise", "FUEL_CODES", "DOCUMENT_TYPE"]
+__all__ = ["parse_carte_grise", "read_machine_lines", "is_code_word", "paired_lines", "FUEL_CODES", "DOCUMENT_TYPE"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from autocoach.domain.documents.carte_grise import parse_carte_grise
-from autocoach.domain.documents.common import ParsedDocument, clean_text, fold
+from autocoach.domain.documents.common import ORIGIN_TEXT, ParsedDocument, clean_text, fold
 from autocoach.domain.documents.histovec import parse_histovec
 from autocoach.domain.documents.invoice import parse_invoice
+from autocoach.domain.documents.layout import DocumentLayout
 
 PARSERS = {
     "carte_grise": parse_carte_grise,
@@ -20,6 +21,11 @@ MSG_UNKNOWN_TYPE = (
     "d'une carte grise ou d'une facture."
 )
 MSG_BAD_TYPE = "Type de document « {kind} » inconnu."
+
+# Parsers that read word positions themselves; the others get a confidence per field here.
+_LAYOUT_AWARE = {"carte_grise", "facture"}
+# A value found by its label in running text, before the OCR's own confidence.
+_TEXT_CONFIDENCE = 0.95
 
 # Below this score the text is too poor to bet on a type.
 MIN_SCORE = 4
@@ -92,8 +98,15 @@ def classify_document(text: str) -> str | None:
     return kind
 
 
-def parse_document(text: str, document_type: str | None = None) -> ParsedDocument:
-    """Parse ``text`` as ``document_type``, guessing the type when not given."""
+def parse_document(
+    text: str, document_type: str | None = None, *, layout: DocumentLayout | None = None
+) -> ParsedDocument:
+    """Parse ``text`` as ``document_type``, guessing the type when not given.
+
+    ``layout`` (the OCR's words and boxes, from ``ExtractedText.layout``) lets
+    the parsers pair labels with values by position and rate each value by the
+    OCR's confidence in its words; without it the text is taken as sure (a PDF
+    text layer)."""
     if document_type is not None and document_type not in PARSERS:
         result = ParsedDocument(document_type=None)
         result.warn(MSG_BAD_TYPE.format(kind=str(document_type)[:40]))
@@ -105,7 +118,29 @@ def parse_document(text: str, document_type: str | None = None) -> ParsedDocumen
         unknown = result or ParsedDocument(document_type=None)
         unknown.warn(MSG_UNKNOWN_TYPE)
         return unknown
-    parsed = PARSERS[kind](text)
+    parsed = PARSERS[kind](text, layout=layout) if kind in _LAYOUT_AWARE else PARSERS[kind](text)
     if result is not None:
         parsed.warnings[:0] = result.warnings
+    rate_unrated_fields(parsed, layout)
     return parsed
+
+
+def rate_unrated_fields(parsed: ParsedDocument, layout: DocumentLayout | None) -> None:
+    """Origin "texte" and a confidence for every field its parser did not rate.
+
+    Rows (CT history, invoice lines) are rated by their weakest value."""
+    for name, value in parsed.fields.items():
+        if name in parsed.confidence:
+            continue
+        if layout is None:
+            factor = 1.0
+        elif isinstance(value, list):
+            factor = min(
+                (layout.confidence_of(v) for row in value if isinstance(row, dict) for v in row.values() if isinstance(v, (str, int, float)) and not isinstance(v, bool)),
+                default=1.0,
+            )
+        elif isinstance(value, dict):
+            factor = 1.0  # flags read from label/answer pairs
+        else:
+            factor = layout.confidence_of(value)
+        parsed.note(name, ORIGIN_TEXT, _TEXT_CONFIDENCE * factor)

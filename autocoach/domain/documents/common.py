@@ -23,6 +23,16 @@ MAX_TEXT_CHARS = 200_000
 MSG_TRUNCATED = "Le texte du document est très long : seul le début a été analysé."
 MSG_INTERNAL = "Une partie du document n'a pas pu être analysée (erreur inattendue)."
 
+# Below this confidence (0..1) a value read is proposed "à vérifier", never applied silently.
+LOW_CONFIDENCE = 0.6
+# Where a value came from: the machine-readable lines, its field code, its shape
+# and place on the page, or the running text (labels, keywords).
+ORIGIN_MRZ = "mrz"
+ORIGIN_CODE = "code"
+ORIGIN_SHAPE = "forme"
+ORIGIN_TEXT = "texte"
+ORIGINS = (ORIGIN_MRZ, ORIGIN_CODE, ORIGIN_SHAPE, ORIGIN_TEXT)
+
 
 @dataclass
 class ParsedDocument:
@@ -31,21 +41,45 @@ class ParsedDocument:
     ``fields`` holds plain Python values (``date``, ``float`` euros, ``int``,
     ``str``, ``bool``, lists and dicts of those); only fields actually read are
     present. ``warnings`` are French sentences meant for the owner.
+
+    For each field read, ``confidence`` (0..1; under ``LOW_CONFIDENCE`` the
+    value is "à vérifier"), ``origins`` (one of ``ORIGINS``) and, when two
+    sources disagree, ``alternatives`` (the other candidate values).
     """
 
     document_type: str | None
     fields: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    alternatives: dict[str, list] = field(default_factory=dict)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
+
+    def note(self, name: str, origin: str, confidence: float, alternatives: list | None = None) -> None:
+        """Record how field ``name`` was read."""
+        self.origins[name] = origin
+        self.confidence[name] = round(min(1.0, max(0.0, float(confidence))), 3)
+        others = [a for a in (alternatives or []) if a != self.fields.get(name)]
+        if others:
+            self.alternatives[name] = list(dict.fromkeys(others))
+        else:
+            self.alternatives.pop(name, None)
+
+    def to_check(self) -> list[str]:
+        """Fields whose value must be confirmed by the owner ("à vérifier")."""
+        return [name for name in self.fields if self.confidence.get(name, 1.0) < LOW_CONFIDENCE]
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "document_type": self.document_type,
             "fields": to_jsonable(self.fields),
             "warnings": [str(w) for w in self.warnings],
+            "confidence": {str(k): float(v) for k, v in self.confidence.items()},
+            "origins": {str(k): str(v) for k, v in self.origins.items()},
+            "alternatives": {str(k): _jsonable(v) for k, v in self.alternatives.items()},
         }
 
 

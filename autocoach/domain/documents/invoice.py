@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from autocoach.domain.documents.common import (
+    ORIGIN_TEXT,
     ParsedDocument,
     find_amounts,
     find_dates,
@@ -23,6 +24,7 @@ from autocoach.domain.documents.common import (
     parse_amount,
     plate_candidates,
 )
+from autocoach.domain.documents.layout import DocumentLayout
 
 DOCUMENT_TYPE = "facture"
 
@@ -103,9 +105,33 @@ _NUMERIC_TOKEN_RE = re.compile(
 _REF_TOKEN_RE = re.compile(r"^(?:ref\.?:?|réf\.?:?|[a-z]{0,4}[\-/]?\d[\w\-/.]{3,})$")
 
 
-def parse_invoice(text: str) -> ParsedDocument:
-    """Read a garage invoice. Never raises; missing pieces become warnings."""
-    return guarded(DOCUMENT_TYPE, _parse, text)
+def parse_invoice(text: str, layout: DocumentLayout | None = None) -> ParsedDocument:
+    """Read a garage invoice. Never raises; missing pieces become warnings.
+
+    ``layout`` (OCR word boxes) rates each value by the OCR's confidence."""
+    result = guarded(DOCUMENT_TYPE, _parse, text)
+    _rate(result, layout)
+    return result
+
+
+def _rate(result: ParsedDocument, layout: DocumentLayout | None) -> None:
+    """Totals that the lines add up to are sure whatever the OCR thought of them."""
+    fields = result.fields
+    items = fields.get("items") or []
+    total = round(sum(item["amount"] for item in items), 2)
+    adds_up = bool(items) and any(
+        isinstance(fields.get(key), float) and abs(fields[key] - total) <= 0.05 for key in ("total_ht", "total_ttc")
+    )
+    for name, value in fields.items():
+        if name == "items":
+            factor = 1.0 if adds_up or layout is None else min(
+                (min(layout.confidence_of(item["label"]), layout.confidence_of(item["amount"])) for item in items), default=1.0
+            )
+        elif adds_up and name in ("total_ht", "total_ttc"):
+            factor = 1.0
+        else:
+            factor = 1.0 if layout is None else layout.confidence_of(value)
+        result.note(name, ORIGIN_TEXT, 0.95 * factor)
 
 
 def expense_category(label: str) -> str:

@@ -92,19 +92,22 @@ def test_a_misread_field_corrected_in_the_review_is_applied_with_its_source(owne
                   year=str(card.expected["first_registration_date"][:4]), fuel_type="essence")
     document = read(owner, car, card)
     proposals = {p.field: p for p in documents.document_review(owner, document.id, TODAY).proposals}
-    accepted = {name: p.value for name, p in proposals.items() if p.accept}
-    accepted["version"] = "1.2 PureTech 100 Allure"  # what the owner typed over the reading
+    # The owner checks every value (those "à vérifier" too) and retypes the version.
+    accepted = {name: p.value for name, p in proposals.items()}
+    accepted["version"] = "1.2 PureTech 100 Allure"
     documents.apply_document(owner, document.id, accepted, TODAY)
     vehicle = vehicles.get_vehicle(owner, car)
     assert vehicle.version == "1.2 PureTech 100 Allure"
-    assert vehicle.vin == card.expected["vin"]
+    registration = date.fromisoformat(card.expected["first_registration_date"])
+    assert vehicle.first_registration_date == registration
     used = vehicles.vehicle_provenance(owner, car)
     assert used["version"].used.corrected and used["version"].used.document_id == document.id
-    assert used["vin"].used.source == "carte_grise" and not used["vin"].used.corrected
+    kept = used["first_registration_date"].used
+    assert kept.source == "carte_grise" and not kept.corrected
     # Deleting the paper takes its values back: the owner's typed ones return.
     documents.delete_document(owner, document.id)
     vehicle = vehicles.get_vehicle(owner, car)
-    assert vehicle.version is None and vehicle.vin is None
+    assert vehicle.version is None and vehicle.first_registration_date is None
 
 
 def test_the_owners_correction_wins_over_the_carte_grise_and_stays_marked(owner, papers):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Callable, Mapping
 
+from autocoach.domain.documents.common import LOW_CONFIDENCE
 from autocoach.domain.formatting import format_date, format_eur, format_km
 from autocoach.domain.plates import InvalidPlate, parse_plate
 from autocoach.domain.vehicle_form import parse_field
@@ -28,8 +29,6 @@ from autocoach.domain.vehicle_schema import (
 )
 from autocoach.domain.vocabulary import EXPENSE_CATEGORIES
 
-# Below this reading confidence a value is "à vérifier" (same threshold as the parsers').
-LOW_CONFIDENCE = 0.6
 
 # An invoice becomes an expense; these are its editable fields.
 EXPENSE_FIELDS: tuple[FieldSpec, ...] = (
@@ -56,6 +55,7 @@ MSG_OTHER_VIN = "Ce document semble concerner le véhicule de numéro VIN {vin},
 NOTE_LOW_CONFIDENCE = "Lecture incertaine : à vérifier."
 NOTE_FRAGMENT = "Fragment de texte inattendu en fin de valeur : à vérifier."
 NOTE_CATALOGUE = "Lu « {read} » : corrigé d'après notre catalogue, à vérifier."
+NOTE_ALTERNATIVES = "Le document se contredit, autre lecture : {others}. À vérifier."
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,7 @@ def _proposal(
     today: date,
     confidence: float | None,
     tidy: Callable[[str, Any], Any] | None,
+    alternatives: list | None = None,
 ) -> Proposal | None:
     value, error = _typed(spec, raw, today)
     note = ""
@@ -180,6 +181,9 @@ def _proposal(
         note, value = f"À vérifier : {error}", raw
     else:
         note = noise_note(spec, value, confidence)
+        if alternatives and not note:
+            # Two places of the paper (machine-readable lines, coded fields) disagree.
+            note = NOTE_ALTERNATIVES.format(others=", ".join(f"« {a} »" for a in alternatives))
         if tidy is not None and isinstance(value, str):
             better = tidy(spec.name, value)
             if better and better != value:
@@ -212,6 +216,7 @@ def vehicle_proposals(
     *,
     confidence: Mapping[str, float] | None = None,
     tidy: Callable[[str, Any], Any] | None = None,
+    alternatives: Mapping[str, list] | None = None,
 ) -> list[Proposal]:
     """The vehicle values a carte grise or a Histovec report proposes.
 
@@ -239,7 +244,8 @@ def vehicle_proposals(
         if raw in (None, ""):
             continue
         found = _proposal(
-            FIELDS_BY_NAME[name], raw, current.get(name), today, confidence.get(name), tidy
+            FIELDS_BY_NAME[name], raw, current.get(name), today, confidence.get(name), tidy,
+            (alternatives or {}).get(name),
         )
         if found is not None:
             proposals.append(found)

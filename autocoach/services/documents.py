@@ -255,6 +255,7 @@ def _proposals(document: Document, vehicle: Vehicle, today: date) -> list[review
     proposals = review.vehicle_proposals(
         document.document_type or "", fields, vehicle_values(vehicle), today,
         confidence=confidence, tidy=_model_tidy(catalogue_spelling("brand", brand)),
+        alternatives=extracted.get("alternatives") or {},
     )
     if document.review_status == "held":
         # Applied anyway, another car's paper never overwrites this car's identity unasked.

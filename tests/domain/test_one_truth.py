@@ -199,3 +199,11 @@ def test_the_owners_edits_are_checked_like_the_form():
     assert decision.expense == {
         "date": date(2024, 5, 2), "garage": None, "mileage": 64500, "amount": 199.9, "category": "vidange",
     }
+
+
+def test_a_paper_that_contradicts_itself_proposes_both_readings_unticked():
+    [plate] = review.vehicle_proposals(
+        "carte_grise", {"license_plate": "FG-482-KT"}, {"license_plate": None}, TODAY,
+        alternatives={"license_plate": ["EG-482-KT"]},
+    )
+    assert "EG-482-KT" in plate.note and not plate.accept and plate.value == "FG-482-KT"

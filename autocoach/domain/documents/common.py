@@ -79,7 +79,7 @@ class ParsedDocument:
             "warnings": [str(w) for w in self.warnings],
             "confidence": {str(k): float(v) for k, v in self.confidence.items()},
             "origins": {str(k): str(v) for k, v in self.origins.items()},
-            "alternatives": {str(k): _jsonable(v) for k, v in self.alternatives.items()},
+            "alternatives": {str(k): to_jsonable(v) for k, v in self.alternatives.items()},
         }
 
 

@@ -167,6 +167,18 @@ def _cmd_migrate(_args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from autocoach.observability import configure_logging
+    from autocoach.services import jobs
+
+    configure_logging()
+    if args.embedded_for is not None:
+        jobs.run_embedded_worker(args.embedded_for)
+    else:
+        jobs.run_worker(args.concurrency)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autocoach",
@@ -218,6 +230,18 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--force", action="store_true", help="restaurer même si la base contient déjà des comptes")
 
     add("migrate", _cmd_migrate, "Applique les migrations de la base de données.")
+
+    worker = add(
+        "worker",
+        _cmd_worker,
+        "Lit les documents en file d'attente (sur cette machine ou une autre qui partage la base, "
+        "la file et les fichiers).",
+    )
+    worker.add_argument(
+        "--concurrency", type=int, help="lectures simultanées (par défaut JOB_CONCURRENCY)"
+    )
+    # The app starts its embedded worker with its own pid, so that it exits with it.
+    worker.add_argument("--embedded-for", type=int, help=argparse.SUPPRESS)
     return parser
 
 

@@ -139,6 +139,12 @@ class Document(SQLModel, table=True):
     extracted: dict | None = _json_field()
     uploaded_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
+    # Reading job (services/jobs.py): when it was last queued, until when the
+    # worker reading it holds it (renewed while it reads), and how many reads
+    # began, so a file that kills its worker every time ends failed.
+    queued_at: datetime | None = None
+    lease_until: datetime | None = None
+    read_attempts: int = Field(default=0)
 
 
 class Analysis(SQLModel, table=True):

@@ -12,15 +12,18 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
 from autocoach.data import load_reference, normalize_name
 from autocoach.db import read_session, utcnow, write_session
 from autocoach.domain.documents.classify import parse_document
+from autocoach.domain.formatting import format_number
 from autocoach.domain.vocabulary import DOCUMENT_TYPES, EXPENSE_CATEGORIES, FUEL_TYPES
 from autocoach.models import Document, Expense, MileageReading, Vehicle
 from autocoach.services import storage, vehicles
 from autocoach.services.text import UnreadableDocument, extract_text
+from autocoach.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,10 @@ MSG_UNKNOWN_TYPE = (
     "facture) puis relancez la lecture."
 )
 MSG_UNEXPECTED = "La lecture de ce document a échoué de façon inattendue. Réessayez."
+MSG_DISK_FULL = (
+    "Le serveur n'a plus de place pour enregistrer ce fichier. Réessayez plus tard ; "
+    "vous pouvez supprimer des documents en attendant."
+)
 
 # Carte grise field -> vehicle column, for the prefill the owner confirms.
 CARTE_GRISE_TO_VEHICLE = {
@@ -56,18 +63,69 @@ VEHICLE_FIELD_LABELS = {
 }
 
 
-def add_upload(scope: vehicles.OwnerScope, vehicle_id: int, filename: str, data: bytes) -> Document:
-    """Store one uploaded file for the owner's vehicle, queued for reading.
+def _documents(count: int) -> str:
+    return f"{format_number(count)} document{'s' if count > 1 else ''}"
 
-    Raises storage.RejectedUpload (French message) or vehicles.NotFound; in
-    both cases nothing is written.
+
+def _megabytes(size: int) -> str:
+    return f"{format_number(size / (1024 * 1024), 1 if size < 10 * 1024 * 1024 else 0)} Mo"
+
+
+def check_files_per_upload(count: int) -> None:
+    """One upload holds at most MAX_FILES_PER_UPLOAD files: refused whole, before reading any."""
+    limit = get_settings().max_files_per_upload
+    if count > limit:
+        raise storage.RejectedUpload(
+            f"Vous avez envoyé {format_number(count)} fichiers : envoyez-en au plus "
+            f"{format_number(limit)} à la fois. Aucun n'a été enregistré."
+        )
+
+
+def _check_quotas(session: Session, scope: vehicles.OwnerScope, vehicle_id: int, size: int) -> None:
+    """Documents per vehicle and stored bytes per owner, failed documents included."""
+    settings = get_settings()
+    on_vehicle = session.exec(
+        select(func.count()).select_from(Document).where(Document.vehicle_id == vehicle_id)
+    ).one()
+    if on_vehicle + 1 > settings.max_documents_per_vehicle:
+        raise storage.RejectedUpload(
+            f"Cette voiture a déjà {_documents(on_vehicle)}, le maximum : supprimez-en "
+            "avant d'en ajouter."
+        )
+    stored = session.exec(
+        select(func.coalesce(func.sum(Document.size_bytes), 0))
+        .join(Vehicle, col(Vehicle.id) == col(Document.vehicle_id))
+        .where(Vehicle.user_id == scope.user_id)
+    ).one()
+    limit = settings.max_storage_bytes_per_owner
+    if stored + size > limit:
+        raise storage.RejectedUpload(
+            f"Vos documents occupent déjà {_megabytes(stored)} sur les {_megabytes(limit)} "
+            f"autorisés : ce fichier de {_megabytes(size)} dépasserait la limite. Supprimez "
+            "des documents pour faire de la place."
+        )
+
+
+def add_upload(scope: vehicles.OwnerScope, vehicle_id: int, filename: str, data: bytes) -> Document:
+    """Store one uploaded file for the owner's vehicle, pending its reading.
+
+    Raises storage.RejectedUpload (French message: unfit file, quota, disk
+    full) or vehicles.NotFound; in every case nothing is written. The caller
+    queues the reading (services/jobs.py).
     """
     with read_session() as session:
         vehicles.owned_vehicle(session, scope, vehicle_id)  # before any work on the file
-    stored = storage.store_upload(data)
+        _check_quotas(session, scope, vehicle_id, len(data))
+    try:
+        stored = storage.store_upload(data)
+    except OSError as exc:
+        log.error("Could not store an upload: %s", exc)
+        raise storage.RejectedUpload(MSG_DISK_FULL) from exc
     try:
         with write_session() as session:
             vehicles.owned_vehicle(session, scope, vehicle_id)
+            # Again under the write lock: two uploads at once must not both fit.
+            _check_quotas(session, scope, vehicle_id, stored.size_bytes)
             document = Document(
                 vehicle_id=vehicle_id,
                 original_filename=(filename or "document")[-255:],
@@ -100,6 +158,20 @@ def mark_reading(scope: vehicles.OwnerScope, document_id: int) -> None:
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
         document.status, document.error_message = "reading", None
+        session.add(document)
+
+
+def mark_failed(scope: vehicles.OwnerScope, document_id: int, message: str) -> Document:
+    """The reading job gave up: failed with its French reason, effects removed."""
+    return _fail(scope, document_id, message)
+
+
+def request_read(scope: vehicles.OwnerScope, document_id: int) -> None:
+    """The owner asks for a new reading: pending again, with a fresh budget of tries."""
+    with write_session() as session:
+        document = _owned_document(session, scope, document_id)
+        document.status, document.error_message = "pending", None
+        document.lease_until, document.read_attempts = None, 0
         session.add(document)
 
 
@@ -164,7 +236,8 @@ def set_document_type(scope: vehicles.OwnerScope, document_id: int, document_typ
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
         document.document_type = document_type
-        document.status = "pending"
+        document.status, document.error_message = "pending", None
+        document.lease_until, document.read_attempts = None, 0
         session.add(document)
 
 

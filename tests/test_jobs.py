@@ -430,3 +430,68 @@ def test_postgresql_alone_is_a_broker_too(postgres_database_url, files, start_wo
     wait_for(lambda: document(queued.id).status == "processed", what="the read", workers=[worker])
     jobs.get_queue().huey.storage.close()
     jobs._queue_for.cache_clear()
+
+
+# --- the embedded default (`make run`) -----------------------------------------------
+
+
+def _group_members(pgid: int) -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, command line) of the live processes in a process group."""
+    members = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members[int(entry.name)] = (int(fields[1]), cmdline)
+    return members
+
+
+def embedded_workers(app: subprocess.Popen) -> dict[int, int]:
+    """pid -> parent pid of the embedded workers the app started."""
+    return {
+        pid: parent
+        for pid, (parent, cmdline) in _group_members(app.pid).items()
+        if "autocoach worker --embedded-for" in cmdline
+    }
+
+
+def test_the_app_reads_documents_with_no_extra_service(tmp_path, files, monkeypatch):
+    """`make run`: SQLite, no Redis, no worker to start: the app starts one."""
+    from tests.conftest import app_environment, free_port, migrate, start_app, stop_app, wait_until_serving
+
+    data_dir = tmp_path / "data"
+    port = free_port()
+    env = app_environment(port, data_dir)
+    for name in ("EMBEDDED_WORKER", "JOB_BROKER", "JOB_CONCURRENCY"):
+        env.pop(name, None)
+    migrate(env["DATABASE_URL"])
+    log_path = tmp_path / "app.log"
+    app = start_app(port, env, log_path, backend_only=True)
+    try:
+        wait_until_serving(f"http://localhost:{port}", app, log_path, path="/ping")
+        monkeypatch.setenv("DATA_DIR", env["DATA_DIR"])
+        monkeypatch.setenv("DATABASE_URL", env["DATABASE_URL"])
+        monkeypatch.delenv("REDIS_URL", raising=False)
+        configure(monkeypatch)
+        scope = make_user("embedded@example.fr")
+        vehicle_id = _vehicle(scope)
+        invoice = files["invoices"][0]
+        jobs.add_uploads(scope, vehicle_id, [(invoice.name, invoice.path.read_bytes())])
+        (queued,) = vehicles.list_documents(scope, vehicle_id)
+        wait_for(lambda: document(queued.id).status == "processed", what="the embedded worker's read")
+        assert len(expenses_of(queued.id)) == 1
+
+        # One worker beside the app, and it does not outlive the web worker that started it.
+        workers = wait_for(lambda: embedded_workers(app), timeout=10, what="the embedded worker")
+        assert len(workers) == 1, log_path.read_text(errors="replace")[-3000:]
+        ((worker_pid, web_pid),) = workers.items()
+        os.kill(web_pid, signal.SIGKILL)
+        wait_for(lambda: worker_pid not in _group_members(app.pid), timeout=15, what="the orphan to exit")
+    finally:
+        stop_app(app)

@@ -119,6 +119,10 @@ class DocumentsState(VehicleState):
     def max_upload_mb(self) -> int:
         return get_settings().max_upload_mb
 
+    @rx.var
+    def max_files_per_upload(self) -> int:
+        return get_settings().max_files_per_upload
+
     def _reload_documents(self, scope: vehicles.OwnerScope) -> None:
         vehicle_id = self._page_vehicle_id()
         try:

@@ -345,6 +345,10 @@ def read_document(document_id: int, retries_left: int = 0) -> str:
         log.exception("Giving up reading document %s", document_id)
         documents.mark_failed(taken.scope, document_id, MSG_GAVE_UP)
         return "failed"
+    except Exception:  # noqa: BLE001 - a bug on one file: say so now rather than retry it
+        log.exception("Unexpected error reading document %s", document_id)
+        documents.mark_failed(taken.scope, document_id, documents.MSG_UNEXPECTED)
+        return "failed"
 
 
 def _read_document_job(document_id: int, task=None) -> str:  # noqa: ANN001 - huey's Task

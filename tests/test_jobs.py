@@ -495,3 +495,59 @@ def test_the_app_reads_documents_with_no_extra_service(tmp_path, files, monkeypa
         wait_for(lambda: worker_pid not in _group_members(app.pid), timeout=15, what="the orphan to exit")
     finally:
         stop_app(app)
+
+
+# --- a full disk ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MB tmpfs for DATA_DIR (needs the right to mount: root, as in CI's container)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount_point)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_a_full_disk_refuses_uploads_cleanly_and_still_lets_owners_delete(small_disk, monkeypatch):
+    data_dir = small_disk / "data"
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{data_dir / 'autocoach.db'}")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    configure(monkeypatch)
+    upgrade_to_head(get_settings().database_url, quiet=True)
+    scope = make_user("full-disk@example.fr")
+    vehicle_id = _vehicle(scope)
+    rng = random.Random(4)
+    refusals: list[str] = []
+    for index in range(20):
+        junk = b"%PDF-1.4\n" + rng.randbytes(300_000)
+        refusals = jobs.add_uploads(scope, vehicle_id, [(f"j{index}.pdf", junk)]).refusals
+        if refusals:
+            break
+    assert refusals == [f"j{index}.pdf : {documents.MSG_DISK_FULL}"]
+    stored = vehicles.list_documents(scope, vehicle_id)
+    assert len(stored) == index
+    # No half-written file left behind by the refused upload.
+    on_disk = [p for p in (data_dir / "documents").rglob("*") if p.is_file() and not p.name.endswith(".thumb")]
+    assert sorted(p.name for p in on_disk) == sorted(Path(d.stored_path).name for d in stored)
+
+    # Something else (logs, another upload) takes the last bytes.
+    filler = os.open(small_disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        with pytest.raises(OSError):
+            while True:
+                os.write(filler, b"0" * 4096)
+    finally:
+        os.close(filler)
+    # Even with the disk full, the owner can delete, and the space comes back.
+    documents.delete_document(scope, stored[0].id)
+    assert [d.id for d in vehicles.list_documents(scope, vehicle_id)] == [d.id for d in stored[1:]]
+    assert not storage.stored_file(stored[0].stored_path).exists()

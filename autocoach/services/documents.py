@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, delete, select
 
 from autocoach.data import load_reference, normalize_name
@@ -243,6 +244,20 @@ def set_document_type(scope: vehicles.OwnerScope, document_id: int, document_typ
 
 def delete_document(scope: vehicles.OwnerScope, document_id: int) -> str:
     """Remove a document, what it added to the vehicle, and its file."""
+    try:
+        return _delete_document(scope, document_id)
+    except OperationalError as exc:
+        if not any(sign in str(exc).lower() for sign in ("disk is full", "no space left")):
+            raise
+        # A full disk refuses even the delete: free the file's space first, then
+        # delete the row (the owner's intent; at worst the row stays, fileless).
+        with read_session() as session:
+            stored_path = _owned_document(session, scope, document_id).stored_path
+        storage.delete_stored_files([stored_path])
+        return _delete_document(scope, document_id)
+
+
+def _delete_document(scope: vehicles.OwnerScope, document_id: int) -> str:
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
         name = document.original_filename

@@ -491,6 +491,9 @@ def test_the_app_reads_documents_with_no_extra_service(tmp_path, files, monkeypa
         workers = wait_for(lambda: embedded_workers(app), timeout=10, what="the embedded worker")
         assert len(workers) == 1, log_path.read_text(errors="replace")[-3000:]
         ((worker_pid, web_pid),) = workers.items()
+        # Reading yields the CPU to the web worker.
+        niceness = int((Path("/proc") / str(worker_pid) / "stat").read_text().rsplit(")", 1)[1].split()[16])
+        assert niceness == jobs.WORKER_NICENESS
         os.kill(web_pid, signal.SIGKILL)
         wait_for(lambda: worker_pid not in _group_members(app.pid), timeout=15, what="the orphan to exit")
     finally:

@@ -66,6 +66,8 @@ TRANSIENT_ERRORS = (OSError, DBAPIError)
 # killed between taking the message and claiming) is queued again after this
 # many leases.
 PENDING_REQUEUE_LEASES = 5
+# Reading is background work: the web workers on the same machine go first.
+WORKER_NICENESS = 10
 
 
 def broker_for(settings: Settings) -> str:
@@ -378,6 +380,14 @@ def _exit_with_parent(parent_pid: int, consumer: Consumer) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def _as_background_process() -> None:
+    """Lower this worker's CPU priority; the Tesseract processes it starts inherit it."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        log.warning("Could not lower the reading worker's priority")
+
+
 def _sweep_at_start() -> None:
     try:
         requeue_stuck()
@@ -390,6 +400,7 @@ def run_worker(concurrency: int | None = None) -> None:
     settings = get_settings()
     workers = concurrency or settings.job_concurrency
     log.info("Reading worker: broker %s, %s reads at once", broker_for(settings), workers)
+    _as_background_process()
     _sweep_at_start()
     consumer = get_queue().huey.create_consumer(workers=workers, **_consumer_options())
     consumer.run()
@@ -420,6 +431,7 @@ def run_embedded_worker(parent_pid: int) -> None:
     with _single_embedded_worker(settings.data_dir) as first:
         if not first:
             return
+        _as_background_process()
         _sweep_at_start()
         consumer = _EmbeddedConsumer(
             get_queue().huey, workers=settings.job_concurrency, **_consumer_options()

@@ -203,7 +203,7 @@ def load_settings() -> Settings:
     parts = urlsplit(app_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise SettingsError(f"APP_URL must look like https://autocoach.example, got {app_url!r}")
-    return Settings(
+    settings = Settings(
         app_url=app_url,
         data_dir=data_dir,
         database_url=normalize_database_url(_env_str("DATABASE_URL"), data_dir),
@@ -240,6 +240,11 @@ def load_settings() -> Settings:
         openai_base_url=_env_str("OPENAI_BASE_URL"),
         openai_model=_env_str("OPENAI_MODEL", "gpt-4o-mini"),
     )
+    if settings.job_broker == "redis" and not settings.redis_url:
+        raise SettingsError("JOB_BROKER=redis needs REDIS_URL")
+    if settings.job_broker == "postgresql" and settings.is_sqlite:
+        raise SettingsError("JOB_BROKER=postgresql needs a PostgreSQL DATABASE_URL")
+    return settings
 
 
 @lru_cache(maxsize=1)

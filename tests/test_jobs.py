@@ -554,3 +554,23 @@ def test_a_full_disk_refuses_uploads_cleanly_and_still_lets_owners_delete(small_
     documents.delete_document(scope, stored[0].id)
     assert [d.id for d in vehicles.list_documents(scope, vehicle_id)] == [d.id for d in stored[1:]]
     assert not storage.stored_file(stored[0].stored_path).exists()
+
+
+def test_job_settings_have_sane_defaults_and_refuse_what_cannot_work(app_settings, monkeypatch):
+    from autocoach.settings import SettingsError, load_settings
+
+    settings = load_settings()
+    assert (settings.max_files_per_upload, settings.max_documents_per_vehicle) == (10, 200)
+    assert settings.max_storage_bytes_per_owner == 500 * 1024 * 1024
+    assert settings.job_concurrency == (os.cpu_count() or 1)
+    assert settings.embedded_worker is True and settings.job_broker == "auto"
+    for name, value, message in (
+        ("JOB_BROKER", "rabbitmq", "JOB_BROKER must be one of"),
+        ("JOB_BROKER", "redis", "JOB_BROKER=redis needs REDIS_URL"),
+        ("JOB_BROKER", "postgresql", "needs a PostgreSQL DATABASE_URL"),
+        ("JOB_CONCURRENCY", "0", "JOB_CONCURRENCY must be at least 1"),
+    ):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SettingsError, match=message):
+            load_settings()
+        monkeypatch.delenv(name)

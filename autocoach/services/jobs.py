@@ -95,13 +95,9 @@ def _queue_for(
     broker: str, redis_url: str | None, database_url: str, data_dir: str, retries: int, retry_delay: int
 ) -> JobQueue:
     options = {"results": False, "utc": True}
-    if broker == "redis":
-        if not redis_url:
-            raise ValueError("JOB_BROKER=redis needs REDIS_URL")
+    if broker == "redis":  # settings.py checked that the URLs fit the broker
         queue: Huey = RedisHuey(QUEUE_NAME, url=redis_url, **options)
     elif broker == "postgresql":
-        if database_url.startswith("sqlite"):
-            raise ValueError("JOB_BROKER=postgresql needs a PostgreSQL DATABASE_URL")
         queue = PostgresHuey(QUEUE_NAME, dsn=_postgres_dsn(database_url), table_prefix="job", **options)
     else:
         path = Path(data_dir) / "jobs.db"

@@ -196,6 +196,9 @@ def main() -> None:
     if os.environ.get("BENCH_JOB_SKIP_WEB") != "1":
         lines += measure_web(work, logs, documents)
         lines.append("")
+    if os.environ.get("BENCH_JOB_SKIP_THROUGHPUT") == "1":
+        print("\n".join(lines))
+        return
     rates = {}
     for workers in (1, 2):
         rates[workers] = throughput(work, logs, documents, workers)

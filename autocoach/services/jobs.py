@@ -377,9 +377,12 @@ def _exit_with_parent(parent_pid: int, consumer: Consumer) -> None:
 
 
 def _as_background_process() -> None:
-    """Lower this worker's CPU priority; the Tesseract processes it starts inherit it."""
+    """Reading runs only on CPU time the web does not want: Linux's SCHED_IDLE
+    where available, else a lower priority. Tesseract processes inherit it."""
     try:
         os.nice(WORKER_NICENESS)
+        if hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except OSError:
         log.warning("Could not lower the reading worker's priority")
 

@@ -577,3 +577,44 @@ def test_job_settings_have_sane_defaults_and_refuse_what_cannot_work(app_setting
         with pytest.raises(SettingsError, match=message):
             load_settings()
         monkeypatch.delenv(name)
+
+
+def test_the_postgresql_queue_tables_are_not_the_migrations_business(postgres_database_url, monkeypatch, tmp_path):
+    """huey creates its tables in the app's database: `alembic check` ignores them."""
+    from alembic import command
+    from alembic.config import Config
+
+    monkeypatch.setenv("DATABASE_URL", postgres_database_url)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "pg-data"))
+    monkeypatch.setenv("JOB_BROKER", "postgresql")
+    configure(monkeypatch)
+    upgrade_to_head(get_settings().database_url, quiet=True)
+    jobs.enqueue_reads([1])  # creates the queue's tables
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = get_settings().database_url
+    config.attributes["quiet"] = True
+    command.check(config)  # raises when the database and the models differ
+    jobs.get_queue().huey.storage.close()
+    jobs._queue_for.cache_clear()
+
+
+def test_an_upload_while_the_broker_is_down_is_kept_and_read_later(owner, files, start_worker, monkeypatch):
+    """Redis unreachable at upload: the document is stored, pending, and the
+    sweep queues it once a worker runs against a broker that answers."""
+    from tests.conftest import free_port
+
+    scope, vehicle_id = owner
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    configure(monkeypatch)
+    invoice = files["invoices"][0]
+    outcome = jobs.add_uploads(scope, vehicle_id, [(invoice.name, invoice.path.read_bytes())])
+    assert outcome.accepted == 1
+    (kept,) = vehicles.list_documents(scope, vehicle_id)
+    assert kept.status == "pending" and kept.queued_at is None
+
+    # The broker is back (here: the SQLite queue); the worker's start-up sweep queues it.
+    monkeypatch.delenv("REDIS_URL")
+    configure(monkeypatch)
+    worker = start_worker()
+    wait_for(lambda: document(kept.id).status == "processed", what="the late read", workers=[worker])
+    assert len(expenses_of(kept.id)) == 1

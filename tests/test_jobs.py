@@ -288,6 +288,11 @@ def test_the_sweep_requeues_what_lost_its_message_and_leaves_live_reads(owner, f
     assert document(lost.id).queued_at is not None
     assert document(live.id).status == "reading"
     assert jobs.claim(live.id) is None  # its lease holds it
+    # Nor can the owner start a second read of it meanwhile.
+    for ask_again in (lambda: jobs.reread(scope, live.id), lambda: jobs.reread_as(scope, live.id, "histovec")):
+        with pytest.raises(ValueError, match="en cours de lecture"):
+            ask_again()
+    assert document(live.id).status == "reading"
 
 
 def test_the_job_trusts_only_the_document_id(owner, files, start_worker):

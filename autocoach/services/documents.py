@@ -167,10 +167,23 @@ def mark_failed(scope: vehicles.OwnerScope, document_id: int, message: str) -> D
     return _fail(scope, document_id, message)
 
 
+MSG_BEING_READ = "Ce document est en cours de lecture : réessayez dans un instant."
+
+
+def _refuse_while_read(document: Document) -> None:
+    """A worker holds the document (its lease runs): a second read at once
+    could apply its effects twice."""
+    if document.status == "reading" and document.lease_until and document.lease_until > utcnow():
+        raise ValueError(MSG_BEING_READ)
+
+
 def request_read(scope: vehicles.OwnerScope, document_id: int) -> None:
-    """The owner asks for a new reading: pending again, with a fresh budget of tries."""
+    """The owner asks for a new reading: pending again, with a fresh budget of tries.
+
+    Raises ValueError (French) while a worker is reading it."""
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
+        _refuse_while_read(document)
         document.status, document.error_message = "pending", None
         document.lease_until, document.read_attempts = None, 0
         session.add(document)
@@ -236,6 +249,7 @@ def set_document_type(scope: vehicles.OwnerScope, document_id: int, document_typ
         raise ValueError("Type de document inconnu.")
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
+        _refuse_while_read(document)
         document.document_type = document_type
         document.status, document.error_message = "pending", None
         document.lease_until, document.read_attempts = None, 0

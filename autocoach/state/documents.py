@@ -251,7 +251,7 @@ class DocumentsState(VehicleState):
             return None
         try:
             jobs.reread(scope, int(document_id))
-        except vehicles.NotFound as exc:
+        except (vehicles.NotFound, ValueError) as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
         return DocumentsState.watch_progress

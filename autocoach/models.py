@@ -133,8 +133,8 @@ class Document(SQLModel, table=True):
     mime_type: str = Field(max_length=100)
     size_bytes: int
     sha256: str = Field(max_length=64)
-    # pending | reading | processed | failed
-    status: str = Field(default="pending", max_length=20)
+    # pending | reading | processed | failed (indexed: the job sweep looks for the first two)
+    status: str = Field(default="pending", max_length=20, index=True)
     error_message: str | None = None
     extracted: dict | None = _json_field()
     uploaded_at: datetime = Field(default_factory=utcnow)

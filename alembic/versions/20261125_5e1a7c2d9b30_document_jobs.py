@@ -1,4 +1,4 @@
-"""document reading jobs: queued_at, lease_until, read_attempts
+"""document reading jobs: queued_at, lease_until, read_attempts, index on status
 
 Revision ID: 5e1a7c2d9b30
 Revises: b946c1fdbdf5
@@ -24,10 +24,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column('read_attempts', sa.Integer(), nullable=False, server_default='0')
         )
+        batch_op.create_index(batch_op.f('ix_document_status'), ['status'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_status'))
         batch_op.drop_column('read_attempts')
         batch_op.drop_column('lease_until')
         batch_op.drop_column('queued_at')

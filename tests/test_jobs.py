@@ -623,3 +623,41 @@ def test_an_upload_while_the_broker_is_down_is_kept_and_read_later(owner, files,
     worker = start_worker()
     wait_for(lambda: document(kept.id).status == "processed", what="the late read", workers=[worker])
     assert len(expenses_of(kept.id)) == 1
+
+
+def test_a_worker_started_before_its_database_waits_for_it(postgres_database_url, files, start_worker, monkeypatch, tmp_path):
+    """PostgreSQL (database and queue) down when the worker starts: it waits,
+    then reads what was queued once the database answers."""
+    from tests.conftest import free_port
+    from tests.tcp_proxy import SwitchableProxy
+
+    monkeypatch.setenv("DATABASE_URL", postgres_database_url)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "late-data"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    configure(monkeypatch)
+    upgrade_to_head(get_settings().database_url, quiet=True)
+    scope = make_user("late@example.fr")
+    vehicle_id = _vehicle(scope)
+    invoice = files["invoices"][0]
+    jobs.add_uploads(scope, vehicle_id, [(invoice.name, invoice.path.read_bytes())])
+    (queued,) = vehicles.list_documents(scope, vehicle_id)
+
+    port = free_port()  # the worker reaches PostgreSQL through here; nothing listens yet
+    host, _, rest = postgres_database_url.rpartition("@")[2].partition("/")
+    monkeypatch.setenv("DATABASE_URL", f"{postgres_database_url.rpartition('@')[0]}@127.0.0.1:{port}/{rest}")
+    worker = start_worker()
+    monkeypatch.setenv("DATABASE_URL", postgres_database_url)
+    time.sleep(4)
+    assert worker.process.poll() is None, worker.log()
+    assert "broker does not answer" in worker.log()
+    assert document(queued.id).status == "pending"
+
+    proxy = SwitchableProxy(port, int(host.rpartition(":")[2] or 5432))
+    proxy.start()
+    try:
+        wait_for(lambda: document(queued.id).status == "processed", what="the read", workers=[worker])
+    finally:
+        worker.kill()
+        proxy.stop()
+    jobs.get_queue().huey.storage.close()
+    jobs._queue_for.cache_clear()

@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -68,6 +69,8 @@ TRANSIENT_ERRORS = (OSError, DBAPIError)
 PENDING_REQUEUE_LEASES = 5
 # Reading is background work: the web workers on the same machine go first.
 WORKER_NICENESS = 10
+# Seconds between tries when the broker does not answer at worker start.
+BROKER_RETRY_S = 5
 
 
 def broker_for(settings: Settings) -> str:
@@ -363,14 +366,14 @@ class _EmbeddedConsumer(Consumer):
         return None
 
 
-def _exit_with_parent(parent_pid: int, consumer: Consumer) -> None:
-    """The embedded worker stops when the app that started it is gone."""
+def _exit_with_parent(parent_pid: int) -> None:
+    """The embedded worker stops when the app that started it is gone (a read
+    cut short is resumed by the next worker, as after a crash)."""
 
     def watch() -> None:
         while os.getppid() == parent_pid:
             threading.Event().wait(1)
         log.info("The app stopped: stopping its embedded worker")
-        consumer.stop(graceful=False)
         os._exit(0)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
@@ -387,6 +390,17 @@ def _as_background_process() -> None:
         log.warning("Could not lower the reading worker's priority")
 
 
+def _queue_when_ready() -> JobQueue:
+    """The queue, once its broker answers: a worker started while the database
+    or Redis is down waits for them instead of dying."""
+    while True:
+        try:
+            return get_queue()
+        except Exception:  # noqa: BLE001 - any driver error means "not yet"
+            log.warning("The job queue's broker does not answer; trying again", exc_info=True)
+            time.sleep(BROKER_RETRY_S)
+
+
 def _sweep_at_start() -> None:
     try:
         requeue_stuck()
@@ -400,8 +414,9 @@ def run_worker(concurrency: int | None = None) -> None:
     workers = concurrency or settings.job_concurrency
     log.info("Reading worker: broker %s, %s reads at once", broker_for(settings), workers)
     _as_background_process()
+    queue = _queue_when_ready()
     _sweep_at_start()
-    consumer = get_queue().huey.create_consumer(workers=workers, **_consumer_options())
+    consumer = queue.huey.create_consumer(workers=workers, **_consumer_options())
     consumer.run()
 
 
@@ -430,12 +445,11 @@ def run_embedded_worker(parent_pid: int) -> None:
     with _single_embedded_worker(settings.data_dir) as first:
         if not first:
             return
+        _exit_with_parent(parent_pid)
         _as_background_process()
+        queue = _queue_when_ready()
         _sweep_at_start()
-        consumer = _EmbeddedConsumer(
-            get_queue().huey, workers=settings.job_concurrency, **_consumer_options()
-        )
-        _exit_with_parent(parent_pid, consumer)
+        consumer = _EmbeddedConsumer(queue.huey, workers=settings.job_concurrency, **_consumer_options())
         stopped = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stopped.set())

@@ -43,6 +43,7 @@ bench: setup-test
 	cd bench && ../.venv/bin/python bench_report.py
 	cd bench && ../.venv/bin/python bench_documents.py
 	cd bench && ../.venv/bin/python bench_web.py
+	cd bench && ../.venv/bin/python bench_jobs.py
 
 clean:
 	rm -rf .web .states test-artifacts .pytest_cache .hypothesis

@@ -24,11 +24,21 @@ def _database_url() -> str:
     return config.attributes.get("database_url") or get_settings().database_url
 
 
+# Tables the job queue (huey, services/jobs.py) creates for itself when
+# PostgreSQL is the broker: not ours to migrate or drop.
+JOB_QUEUE_TABLES = {"job_kv", "job_schedule", "job_task", "job_counter"}
+
+
+def _include_name(name, type_, _parent_names) -> bool:  # noqa: ANN001 - alembic's hook
+    return not (type_ == "table" and name in JOB_QUEUE_TABLES)
+
+
 def _configure(**kwargs) -> None:
     url = kwargs.get("url") or _database_url()
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
+        include_name=_include_name,
         # SQLite cannot ALTER most things: batch mode recreates the table.
         render_as_batch=url.startswith("sqlite"),
         **kwargs,

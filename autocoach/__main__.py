@@ -214,6 +214,18 @@ def _cmd_migrate(_args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from autocoach.observability import configure_logging
+    from autocoach.services import jobs
+
+    configure_logging()
+    if args.embedded_for is not None:
+        jobs.run_embedded_worker(args.embedded_for)
+    else:
+        jobs.run_worker(args.concurrency)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m autocoach",
@@ -287,6 +299,17 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--url", help="adresse du flux (par défaut : data.economie.gouv.fr)")
     update.add_argument("--output", help="fichier d'instantané à écrire (par défaut : celui du paquet)")
     update.add_argument("--timeout", type=float, default=60.0, help="délai maximal en secondes")
+    worker = add(
+        "worker",
+        _cmd_worker,
+        "Lit les documents en file d'attente (sur cette machine ou une autre qui partage la base, "
+        "la file et les fichiers).",
+    )
+    worker.add_argument(
+        "--concurrency", type=int, help="lectures simultanées (par défaut JOB_CONCURRENCY)"
+    )
+    # The app starts its embedded worker with its own pid, so that it exits with it.
+    worker.add_argument("--embedded-for", type=int, help=argparse.SUPPRESS)
     return parser
 
 

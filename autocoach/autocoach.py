@@ -1,6 +1,7 @@
 """The AutoCoach Reflex app: pages, start-up check, error handling, ASGI wrapping."""
 
 import asyncio
+import contextlib
 import logging
 import sys
 
@@ -17,6 +18,7 @@ from autocoach.pages.account import account_page
 from autocoach.pages.auth import login_page, verify_page
 from autocoach.pages.dashboard import dashboard_page
 from autocoach.pages.landing import landing_page
+from autocoach.services import jobs
 from autocoach.pages.vehicle import edit_vehicle_page, new_vehicle_page, vehicle_page
 from autocoach.state.analysis import AnalysisState
 from autocoach.state.auth import LoginState, SessionState, VerifyState
@@ -137,6 +139,19 @@ app.add_page(
 )
 
 app.register_lifespan_task(check_database)
+
+
+@contextlib.asynccontextmanager
+async def embedded_worker():
+    """`make run` reads documents with no extra service: a worker beside the app."""
+    process = jobs.start_embedded_worker()
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(jobs.stop_embedded_worker, process)
+
+
+app.register_lifespan_task(embedded_worker)
 
 
 class EventIdMiddleware(Middleware):

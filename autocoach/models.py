@@ -175,8 +175,8 @@ class Document(SQLModel, table=True):
     mime_type: str = Field(max_length=100)
     size_bytes: int
     sha256: str = Field(max_length=64)
-    # pending | reading | processed | failed
-    status: str = Field(default="pending", max_length=20)
+    # pending | reading | processed | failed (indexed: the job sweep looks for the first two)
+    status: str = Field(default="pending", max_length=20, index=True)
     error_message: str | None = None
     extracted: dict | None = _json_field()
     # Once read: to_review (the owner checks what was read) | applied |
@@ -186,6 +186,12 @@ class Document(SQLModel, table=True):
     review_reason: str | None = Field(default=None, max_length=300)
     uploaded_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
+    # Reading job (services/jobs.py): when it was last queued, until when the
+    # worker reading it holds it (renewed while it reads), and how many reads
+    # began, so a file that kills its worker every time ends failed.
+    queued_at: datetime | None = None
+    lease_until: datetime | None = None
+    read_attempts: int = Field(default=0)
 
 
 class Analysis(SQLModel, table=True):

@@ -102,6 +102,15 @@ def _price_overrides(raw: str) -> dict:
     return overrides
 
 
+JOB_BROKERS = ("auto", "sqlite", "redis", "postgresql")
+
+
+def _job_broker(raw: str) -> str:
+    if raw not in JOB_BROKERS:
+        raise SettingsError(f"JOB_BROKER must be one of {', '.join(JOB_BROKERS)}, got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     app_url: str
@@ -124,6 +133,18 @@ class Settings:
     # Documents: encryption key (Fernet; generated into data_dir when empty), size limit.
     storage_key: str
     max_upload_mb: int
+    # Quotas, checked before anything is stored.
+    max_files_per_upload: int
+    max_documents_per_vehicle: int
+    max_storage_mb_per_owner: int
+    # Document reading jobs (services/jobs.py): broker, reads at once per worker,
+    # retries of transient errors, lease after which a stuck read is re-queued.
+    job_broker: str
+    job_concurrency: int
+    job_retries: int
+    job_retry_delay_s: int
+    job_lease_s: int
+    embedded_worker: bool
     # Optional plate lookup provider (prefills the vehicle form).
     plate_lookup_url: str
     plate_lookup_key: str
@@ -162,6 +183,10 @@ class Settings:
         return self.max_upload_mb * 1024 * 1024
 
     @property
+    def max_storage_bytes_per_owner(self) -> int:
+        return self.max_storage_mb_per_owner * 1024 * 1024
+
+    @property
     def ai_enabled(self) -> bool:
         return bool(self.openai_api_key)
 
@@ -178,7 +203,7 @@ def load_settings() -> Settings:
     parts = urlsplit(app_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise SettingsError(f"APP_URL must look like https://autocoach.example, got {app_url!r}")
-    return Settings(
+    settings = Settings(
         app_url=app_url,
         data_dir=data_dir,
         database_url=normalize_database_url(_env_str("DATABASE_URL"), data_dir),
@@ -196,6 +221,15 @@ def load_settings() -> Settings:
         mail_outbox_dir=_resolve_path(_env_str("MAIL_OUTBOX_DIR") or str(data_dir / "outbox")),
         storage_key=_env_str("STORAGE_KEY"),
         max_upload_mb=_env_int("MAX_UPLOAD_MB", 15, minimum=1),
+        max_files_per_upload=_env_int("MAX_FILES_PER_UPLOAD", 10, minimum=1),
+        max_documents_per_vehicle=_env_int("MAX_DOCUMENTS_PER_VEHICLE", 200, minimum=1),
+        max_storage_mb_per_owner=_env_int("MAX_STORAGE_MB_PER_OWNER", 500, minimum=1),
+        job_broker=_job_broker(_env_str("JOB_BROKER", "auto").lower()),
+        job_concurrency=_env_int("JOB_CONCURRENCY", os.cpu_count() or 1, minimum=1),
+        job_retries=_env_int("JOB_RETRIES", 3, minimum=0),
+        job_retry_delay_s=_env_int("JOB_RETRY_DELAY_S", 10, minimum=1),
+        job_lease_s=_env_int("JOB_LEASE_S", 120, minimum=2),
+        embedded_worker=_env_bool("EMBEDDED_WORKER", True),
         plate_lookup_url=_env_str("PLATE_LOOKUP_URL"),
         plate_lookup_key=os.environ.get("PLATE_LOOKUP_KEY", ""),
         plate_lookup_timeout_s=_env_int("PLATE_LOOKUP_TIMEOUT_S", 5, minimum=1),
@@ -206,6 +240,11 @@ def load_settings() -> Settings:
         openai_base_url=_env_str("OPENAI_BASE_URL"),
         openai_model=_env_str("OPENAI_MODEL", "gpt-4o-mini"),
     )
+    if settings.job_broker == "redis" and not settings.redis_url:
+        raise SettingsError("JOB_BROKER=redis needs REDIS_URL")
+    if settings.job_broker == "postgresql" and settings.is_sqlite:
+        raise SettingsError("JOB_BROKER=postgresql needs a PostgreSQL DATABASE_URL")
+    return settings
 
 
 @lru_cache(maxsize=1)

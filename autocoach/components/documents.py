@@ -253,7 +253,9 @@ def documents_card() -> rx.Component:
             rx.text(
                 "Rapport Histovec, carte grise, factures de garage : PDF ou photo, ",
                 DocumentsState.max_upload_mb,
-                " Mo au plus par fichier. Nous les lisons pour compléter l'historique.",
+                " Mo au plus par fichier, ",
+                DocumentsState.max_files_per_upload,
+                " fichiers au plus par envoi. Nous les lisons pour compléter l'historique.",
                 size="2",
                 color_scheme="gray",
             ),

@@ -14,6 +14,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, delete, select
 
 from autocoach.data import load_reference, normalize_name
@@ -21,11 +23,13 @@ from autocoach.db import read_session, utcnow, write_session
 from autocoach.domain import review
 from autocoach.domain.documents.classify import parse_document
 from autocoach.domain.facts import SITUATION_FLAGS
+from autocoach.domain.formatting import format_number
 from autocoach.domain.vehicle_schema import VEHICLE_FIELDS, consistency_errors
 from autocoach.domain.vocabulary import DOCUMENT_TYPES, EXPENSE_CATEGORIES
 from autocoach.models import Document, Expense, MileageReading, Vehicle, VehicleFact
 from autocoach.services import storage, vehicles
 from autocoach.services.text import UnreadableDocument, extract_text
+from autocoach.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +38,74 @@ MSG_UNKNOWN_TYPE = (
     "facture) puis relancez la lecture."
 )
 MSG_UNEXPECTED = "La lecture de ce document a échoué de façon inattendue. Réessayez."
+MSG_DISK_FULL = (
+    "Le serveur n'a plus de place pour enregistrer ce fichier. Réessayez plus tard ; "
+    "vous pouvez supprimer des documents en attendant."
+)
+
+def _documents(count: int) -> str:
+    return f"{format_number(count)} document{'s' if count > 1 else ''}"
+
+
+def _megabytes(size: int) -> str:
+    return f"{format_number(size / (1024 * 1024), 1 if size < 10 * 1024 * 1024 else 0)} Mo"
+
+
+def check_files_per_upload(count: int) -> None:
+    """One upload holds at most MAX_FILES_PER_UPLOAD files: refused whole, before reading any."""
+    limit = get_settings().max_files_per_upload
+    if count > limit:
+        raise storage.RejectedUpload(
+            f"Vous avez envoyé {format_number(count)} fichiers : envoyez-en au plus "
+            f"{format_number(limit)} à la fois. Aucun n'a été enregistré."
+        )
+
+
+def _check_quotas(session: Session, scope: vehicles.OwnerScope, vehicle_id: int, size: int) -> None:
+    """Documents per vehicle and stored bytes per owner, failed documents included."""
+    settings = get_settings()
+    on_vehicle = session.exec(
+        select(func.count()).select_from(Document).where(Document.vehicle_id == vehicle_id)
+    ).one()
+    if on_vehicle + 1 > settings.max_documents_per_vehicle:
+        raise storage.RejectedUpload(
+            f"Cette voiture a déjà {_documents(on_vehicle)}, le maximum : supprimez-en "
+            "avant d'en ajouter."
+        )
+    stored = session.exec(
+        select(func.coalesce(func.sum(Document.size_bytes), 0))
+        .join(Vehicle, col(Vehicle.id) == col(Document.vehicle_id))
+        .where(Vehicle.user_id == scope.user_id)
+    ).one()
+    limit = settings.max_storage_bytes_per_owner
+    if stored + size > limit:
+        raise storage.RejectedUpload(
+            f"Vos documents occupent déjà {_megabytes(stored)} sur les {_megabytes(limit)} "
+            f"autorisés : ce fichier de {_megabytes(size)} dépasserait la limite. Supprimez "
+            "des documents pour faire de la place."
+        )
+
 
 def add_upload(scope: vehicles.OwnerScope, vehicle_id: int, filename: str, data: bytes) -> Document:
-    """Store one uploaded file for the owner's vehicle, queued for reading.
+    """Store one uploaded file for the owner's vehicle, pending its reading.
 
-    Raises storage.RejectedUpload (French message) or vehicles.NotFound; in
-    both cases nothing is written.
+    Raises storage.RejectedUpload (French message: unfit file, quota, disk
+    full) or vehicles.NotFound; in every case nothing is written. The caller
+    queues the reading (services/jobs.py).
     """
     with read_session() as session:
         vehicles.owned_vehicle(session, scope, vehicle_id)  # before any work on the file
-    stored = storage.store_upload(data)
+        _check_quotas(session, scope, vehicle_id, len(data))
+    try:
+        stored = storage.store_upload(data)
+    except OSError as exc:
+        log.error("Could not store an upload: %s", exc)
+        raise storage.RejectedUpload(MSG_DISK_FULL) from exc
     try:
         with write_session() as session:
             vehicles.owned_vehicle(session, scope, vehicle_id)
+            # Again under the write lock: two uploads at once must not both fit.
+            _check_quotas(session, scope, vehicle_id, stored.size_bytes)
             document = Document(
                 vehicle_id=vehicle_id,
                 original_filename=(filename or "document")[-255:],
@@ -79,6 +138,33 @@ def mark_reading(scope: vehicles.OwnerScope, document_id: int) -> None:
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
         document.status, document.error_message = "reading", None
+        session.add(document)
+
+
+def mark_failed(scope: vehicles.OwnerScope, document_id: int, message: str) -> Document:
+    """The reading job gave up: failed with its French reason, effects removed."""
+    return _fail(scope, document_id, message)
+
+
+MSG_BEING_READ = "Ce document est en cours de lecture : réessayez dans un instant."
+
+
+def _refuse_while_read(document: Document) -> None:
+    """A worker holds the document (its lease runs): a second read at once
+    could apply its effects twice."""
+    if document.status == "reading" and document.lease_until and document.lease_until > utcnow():
+        raise ValueError(MSG_BEING_READ)
+
+
+def request_read(scope: vehicles.OwnerScope, document_id: int) -> None:
+    """The owner asks for a new reading: pending again, with a fresh budget of tries.
+
+    Raises ValueError (French) while a worker is reading it."""
+    with write_session() as session:
+        document = _owned_document(session, scope, document_id)
+        _refuse_while_read(document)
+        document.status, document.error_message = "pending", None
+        document.lease_until, document.read_attempts = None, 0
         session.add(document)
 
 
@@ -143,13 +229,29 @@ def set_document_type(scope: vehicles.OwnerScope, document_id: int, document_typ
         raise ValueError("Type de document inconnu.")
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
+        _refuse_while_read(document)
         document.document_type = document_type
-        document.status = "pending"
+        document.status, document.error_message = "pending", None
+        document.lease_until, document.read_attempts = None, 0
         session.add(document)
 
 
 def delete_document(scope: vehicles.OwnerScope, document_id: int) -> str:
     """Remove a document, what it added to the vehicle, and its file."""
+    try:
+        return _delete_document(scope, document_id)
+    except OperationalError as exc:
+        if not any(sign in str(exc).lower() for sign in ("disk is full", "no space left")):
+            raise
+        # A full disk refuses even the delete: free the file's space first, then
+        # delete the row (the owner's intent; at worst the row stays, fileless).
+        with read_session() as session:
+            stored_path = _owned_document(session, scope, document_id).stored_path
+        storage.delete_stored_files([stored_path])
+        return _delete_document(scope, document_id)
+
+
+def _delete_document(scope: vehicles.OwnerScope, document_id: int) -> str:
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
         name = document.original_filename

@@ -173,9 +173,14 @@ def store_upload(data: bytes) -> StoredFile:
     path = stored_file(stored_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     box = fernet()
-    path.write_bytes(box.encrypt(data))
-    if thumbnail is not None:
-        path.with_name(path.name + THUMBNAIL_SUFFIX).write_bytes(box.encrypt(thumbnail))
+    try:
+        path.write_bytes(box.encrypt(data))
+        if thumbnail is not None:
+            path.with_name(path.name + THUMBNAIL_SUFFIX).write_bytes(box.encrypt(thumbnail))
+    except OSError:
+        # A full disk must not keep half a file nobody can reach.
+        delete_stored_files([stored_path])
+        raise
     return StoredFile(
         stored_path=stored_path,
         sha256=hashlib.sha256(data).hexdigest(),

@@ -1,19 +1,24 @@
-"""Documents on the vehicle page: upload, background reading, review, corrections."""
+"""Documents on the vehicle page: upload, progress of their reading (services/jobs.py), review, corrections."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import reflex as rx
 
 from autocoach.domain.vocabulary import DOCUMENT_TYPES
-from autocoach.services import documents, storage, vehicles
+from autocoach.services import documents, jobs, storage, vehicles
 from autocoach.settings import get_settings
 from autocoach.state.analysis import AnalysisState
 from autocoach.state.vehicle import VehicleState, today
 from autocoach.views.documents import DocumentView, document_view
 
 UPLOAD_ID = "documents-upload"
+READING_STATUSES = ("pending", "reading")
+# The page follows reading jobs by polling the database (any machine may read).
+PROGRESS_POLL_S = 1.0
+PROGRESS_MAX_POLLS = 3600
 
 
 class DocumentsState(VehicleState):
@@ -23,18 +28,21 @@ class DocumentsState(VehicleState):
     processing: bool = False
     # Why the last "Appliquer" was refused, per document then field.
     _review_errors: dict[int, dict[str, str]] = {}
+    # When the progress watcher last polled: a watcher whose worker died (its
+    # flag left in Redis) is replaced rather than waited for.
+    _watch_beat: float = 0.0
 
     @rx.var
     def max_upload_mb(self) -> int:
         return get_settings().max_upload_mb
 
-    def _reload_documents(self, scope: vehicles.OwnerScope) -> None:
-        vehicle_id = self._page_vehicle_id()
-        try:
-            found = documents.vehicle_documents(scope, vehicle_id, today()) if vehicle_id else []
-        except vehicles.NotFound:
-            found = []
-        self.items = [
+    @rx.var
+    def max_files_per_upload(self) -> int:
+        return get_settings().max_files_per_upload
+
+    def _views(self, found: list) -> list[DocumentView]:
+        """(document, its review or None) pairs -> what the card shows."""
+        return [
             document_view(
                 document,
                 document.mime_type != "application/pdf" and storage.has_thumbnail(document.stored_path),
@@ -44,6 +52,14 @@ class DocumentsState(VehicleState):
             for document, pending in found
         ]
 
+    def _reload_documents(self, scope: vehicles.OwnerScope) -> None:
+        vehicle_id = self._page_vehicle_id()
+        try:
+            found = documents.vehicle_documents(scope, vehicle_id, today()) if vehicle_id else []
+        except vehicles.NotFound:
+            found = []
+        self.items = self._views(found)
+
     @rx.event
     def load_documents(self):
         self.upload_errors = []
@@ -52,8 +68,8 @@ class DocumentsState(VehicleState):
             self.items = []
             return None
         self._reload_documents(scope)
-        if any(item.status in ("pending", "reading") for item in self.items):
-            return DocumentsState.process_queue
+        if any(item.status in READING_STATUSES for item in self.items):
+            return DocumentsState.watch_progress
         return None
 
     @rx.event
@@ -82,68 +98,73 @@ class DocumentsState(VehicleState):
             # first): keep its messages.
             return None
         scope = self._scope()
-        if scope is None or self._page_vehicle_id() is None:
+        vehicle_id = self._page_vehicle_id()
+        if scope is None or vehicle_id is None:
             return rx.toast.error("Votre session a expiré : reconnectez-vous.")
         self.upload_errors = []
-        accepted = 0
-        for file in files:
-            name = file.name or "document"
-            try:
-                data = await file.read()
-                await asyncio.to_thread(documents.add_upload, scope, self._page_vehicle_id(), name, data)
-                accepted += 1
-            except storage.RejectedUpload as exc:
-                self.upload_errors.append(f"{name} : {exc}")
-            except vehicles.NotFound as exc:
-                return rx.toast.error(str(exc))
+        try:
+            documents.check_files_per_upload(len(files))  # before reading any of them
+            received = [(file.name or "document", await file.read()) for file in files]
+            outcome = await asyncio.to_thread(jobs.add_uploads, scope, vehicle_id, received)
+        except storage.RejectedUpload as exc:
+            self.upload_errors = [str(exc)]
+            return rx.toast.error(str(exc))
+        except vehicles.NotFound as exc:
+            return rx.toast.error(str(exc))
+        self.upload_errors = outcome.refusals
         self._reload_documents(scope)
         events = []
-        if accepted:
+        if outcome.accepted:
             events.append(
                 rx.toast.success(
-                    f"{accepted} documents reçus : lecture en cours."
-                    if accepted > 1
+                    f"{outcome.accepted} documents reçus : lecture en cours."
+                    if outcome.accepted > 1
                     else "Document reçu : lecture en cours."
                 )
             )
-            events.append(DocumentsState.process_queue)
+            events.append(DocumentsState.watch_progress)
         if self.upload_errors:
             events.append(rx.toast.error("Certains fichiers ont été refusés : voir le détail."))
         return events
 
     @rx.event(background=True)
-    async def process_queue(self):
-        """Read every queued document of this vehicle, one after the other."""
+    async def watch_progress(self):
+        """Follow the queued documents as workers (here or elsewhere) read them."""
         async with self:
-            if self.processing:
+            if self.processing and time.time() - self._watch_beat < PROGRESS_POLL_S * 10:
                 return
             scope = self._scope()
-            if scope is None or self._page_vehicle_id() is None:
+            vehicle_id = self._page_vehicle_id()
+            if scope is None or vehicle_id is None:
                 return
-            self.processing = True
-            queued = [item.id for item in self.items if item.status in ("pending", "reading")]
+            self.processing, self._watch_beat = True, time.time()
         done = failed = 0
         try:
-            for document_id in queued:
+            for _ in range(PROGRESS_MAX_POLLS):
+                await asyncio.sleep(PROGRESS_POLL_S)
                 try:
-                    await asyncio.to_thread(documents.mark_reading, scope, document_id)
-                    async with self:
-                        self._reload_documents(scope)
-                    result = await asyncio.to_thread(documents.process_document, scope, document_id)
+                    found = await asyncio.to_thread(documents.vehicle_documents, scope, vehicle_id, today())
                 except vehicles.NotFound:
-                    continue  # deleted meanwhile
-                if result.status == "processed":
-                    done += 1
-                else:
-                    failed += 1
+                    break
                 async with self:
-                    self._reload_documents(scope)
+                    if self._page_vehicle_id() != vehicle_id:
+                        break  # the owner went to another vehicle
+                    views = self._views(found)
+                    before = {item.id: item.status for item in self.items}
+                    self.items, self._watch_beat = views, time.time()
+                for view in views:
+                    if before.get(view.id) in READING_STATUSES and view.status == "processed":
+                        done += 1
+                    elif before.get(view.id) in READING_STATUSES and view.status == "failed":
+                        failed += 1
+                if not any(view.status in READING_STATUSES for view in views):
+                    break
         finally:
             async with self:
                 self.processing = False
-                if self._page_vehicle_id() is not None:
+                if self._page_vehicle_id() == vehicle_id:
                     try:
-                        self._show(scope, self._page_vehicle_id())
+                        self._show(scope, vehicle_id)
                     except vehicles.NotFound:
                         pass
         if done or failed:
@@ -160,11 +181,11 @@ class DocumentsState(VehicleState):
         if scope is None:
             return None
         try:
-            documents.mark_reading(scope, int(document_id))
-        except vehicles.NotFound as exc:
+            jobs.reread(scope, int(document_id))
+        except (vehicles.NotFound, ValueError) as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
-        return DocumentsState.process_queue
+        return DocumentsState.watch_progress
 
     @rx.event
     def change_type(self, document_id: int, document_type: str):
@@ -172,13 +193,13 @@ class DocumentsState(VehicleState):
         if scope is None:
             return None
         try:
-            documents.set_document_type(scope, int(document_id), document_type)
+            jobs.reread_as(scope, int(document_id), document_type)
         except (vehicles.NotFound, ValueError) as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
         return [
             rx.toast.info(f"Type corrigé : {DOCUMENT_TYPES[document_type]}. Nouvelle lecture en cours."),
-            DocumentsState.process_queue,
+            DocumentsState.watch_progress,
         ]
 
     @rx.event

@@ -128,6 +128,17 @@ def test_files_the_browser_refuses_are_explained(live_app, smtp_sink, page: Page
     page.set_input_files("#documents-upload input[type=file]", [str(notes)])
     expect(page.locator("#upload-errors")).to_contain_text("notes.txt : ce type de fichier n'est pas accepté")
     expect(page.locator(".document-row")).to_have_count(0)
+    # Eleven files in one go: refused whole, before anything is stored.
+    many = []
+    for index in range(11):
+        path = tmp_path / f"facture-{index}.pdf"
+        path.write_bytes(b"%PDF-1.4\n" + bytes([index]) * 100)
+        many.append(str(path))
+    page.set_input_files("#documents-upload input[type=file]", many)
+    expect(page.locator("#upload-errors")).to_contain_text(
+        "Vous avez envoyé 11 fichiers : envoyez-en au plus 10 à la fois. Aucun n'a été enregistré."
+    )
+    expect(page.locator(".document-row")).to_have_count(0)
 
 
 def test_a_wrong_guess_can_be_corrected_and_a_failure_retried(live_app, smtp_sink, page: Page, papers, tmp_path):

@@ -171,4 +171,5 @@ def test_long_repetitive_text_stays_fast(fragment: str, separator: str, repeat: 
     start = time.perf_counter()
     for parser in PARSERS:
         check_well_typed(parser(text))
-    assert time.perf_counter() - start < 10
+    # Generous: a guard against runaway work, not a speed target (those live in bench/).
+    assert time.perf_counter() - start < 30

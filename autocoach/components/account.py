@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import reflex as rx
 
+from autocoach import routes
 from autocoach.state.auth import SessionState
+
+LOGOUT_FORM_ID = "logout-form"
+
+
+def logout_form() -> rx.Component:
+    """Logout is a POST from our own page (the server checks the origin): a
+    link from another site cannot end the session."""
+    return rx.el.form(
+        id=LOGOUT_FORM_ID, method="post", action=routes.LOGOUT, on_submit=None, display="none"
+    )
 
 
 def account_menu() -> rx.Component:
+    return rx.fragment(logout_form(), _menu())
+
+
+def _menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(
@@ -31,7 +46,7 @@ def account_menu() -> rx.Component:
             rx.menu.item(
                 rx.icon("log-out", size=16),
                 "Se déconnecter",
-                on_click=SessionState.logout,
+                on_click=rx.call_script(f"document.getElementById('{LOGOUT_FORM_ID}').submit()"),
                 id="logout",
             ),
         ),

@@ -80,8 +80,10 @@ def add_upload(scope: vehicles.OwnerScope, vehicle_id: int, filename: str, data:
             session.add(document)
             session.flush()
             return document
-    except BaseException:
+    except BaseException as exc:
         storage.delete_stored_files([stored.stored_path])
+        if isinstance(exc, Exception) and storage.is_disk_full(exc):
+            raise storage.StorageFull() from exc
         raise
 
 
@@ -169,7 +171,22 @@ def set_document_type(scope: vehicles.OwnerScope, document_id: int, document_typ
 
 
 def delete_document(scope: vehicles.OwnerScope, document_id: int) -> str:
-    """Remove a document, what it added to the vehicle, and its file."""
+    """Remove a document, what it added to the vehicle, and its file.
+
+    On a full disk the database may have no room to record the delete: the
+    space reserve is given back and the delete tried once more, so owners can
+    always free space."""
+    try:
+        name = _delete_document(scope, document_id)
+    except Exception as exc:
+        if not storage.is_disk_full(exc) or not storage.release_reserve():
+            raise
+        name = _delete_document(scope, document_id)
+    storage.keep_reserve()
+    return name
+
+
+def _delete_document(scope: vehicles.OwnerScope, document_id: int) -> str:
     with write_session() as session:
         document = _owned_document(session, scope, document_id)
         name = document.original_filename

@@ -101,6 +101,11 @@ def _view(document: Document) -> DocumentView:
     )
 
 
+def _document_id(raw) -> int:  # noqa: ANN001 - whatever an event brings
+    """An id from an event; anything else (23 digits, text) finds nothing."""
+    return vehicles.parse_id(raw) or 0
+
+
 class DocumentsState(VehicleState):
     items: list[DocumentView] = []
     upload_errors: list[str] = []
@@ -233,7 +238,7 @@ class DocumentsState(VehicleState):
         if scope is None:
             return None
         try:
-            documents.mark_reading(scope, int(document_id))
+            documents.mark_reading(scope, _document_id(document_id))
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
@@ -245,7 +250,7 @@ class DocumentsState(VehicleState):
         if scope is None:
             return None
         try:
-            documents.set_document_type(scope, int(document_id), document_type)
+            documents.set_document_type(scope, _document_id(document_id), document_type)
         except (vehicles.NotFound, ValueError) as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
@@ -282,7 +287,7 @@ class DocumentsState(VehicleState):
         scope = self._scope()
         if scope is None:
             return None
-        return self._apply(scope, int(document_id), [])
+        return self._apply(scope, _document_id(document_id), [])
 
     @rx.event
     def delete_document(self, document_id: int):
@@ -290,7 +295,7 @@ class DocumentsState(VehicleState):
         if scope is None:
             return None
         try:
-            name = documents.delete_document(scope, int(document_id))
+            name = documents.delete_document(scope, _document_id(document_id))
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)

@@ -466,11 +466,20 @@ class VehicleState(SessionState):
             self.details, self.readings = [], []
         self.loaded = True
 
+    def _acting_vehicle_id(self) -> int | None:
+        # From the page's URL when the state was lost (Redis restarted empty,
+        # another worker): the action still applies to the car on screen,
+        # and every service call checks ownership.
+        return self._vehicle_id or self._page_vehicle_id()
+
     @rx.event
     def submit_mileage(self, form_data: dict):
         scope = self._scope()
-        if scope is None or self._vehicle_id is None:
+        if scope is None:
             return rx.redirect(routes.LOGIN)
+        self._vehicle_id = self._acting_vehicle_id()
+        if self._vehicle_id is None:
+            return rx.toast.error(str(vehicles.NotFound()))
         self.km_input = str(form_data.get("km", ""))
         self.date_input = str(form_data.get("date", ""))
         confirm = bool(form_data.get("confirm_correction"))
@@ -501,10 +510,13 @@ class VehicleState(SessionState):
     @rx.event
     def delete_vehicle(self):
         scope = self._scope()
-        if scope is None or self._vehicle_id is None:
+        if scope is None:
             return rx.redirect(routes.LOGIN)
+        vehicle_id = self._acting_vehicle_id()
+        if vehicle_id is None:
+            return rx.toast.error(str(vehicles.NotFound()))
         try:
-            name = vehicles.delete_vehicle(scope, self._vehicle_id)
+            name = vehicles.delete_vehicle(scope, vehicle_id)
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self.delete_open = False

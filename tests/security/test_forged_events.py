@@ -169,7 +169,7 @@ def test_a_23_digit_document_id_gets_a_french_answer_not_a_server_error(live_app
     car = _add_vehicle(live_app, owner)
     path = f"/vehicles/{car}"
     page.goto(live_app.url + path)
-    expect(page.locator("#vehicle-title")).to_be_visible()
+    expect(page.locator("#vehicle-title")).to_be_visible(timeout=20_000)
     for handler in ("delete_document", "retry"):
         since = socket.forge("____documents_state", handler, {"document_id": "1" * 23}, path)
         answer = socket.wait_for_answer(since, "introuvable")
@@ -182,7 +182,7 @@ def test_an_over_limit_chunked_upload_is_refused_with_413(live_app, smtp_sink, p
     log_in(page, live_app, smtp_sink, owner)
     car = _add_vehicle(live_app, owner)
     page.goto(f"{live_app.url}/vehicles/{car}")
-    expect(page.locator("#vehicle-title")).to_be_visible()
+    expect(page.locator("#vehicle-title")).to_be_visible(timeout=20_000)
     handler = f"{socket.state_name('____documents_state')}.handle_upload"
     token = page.evaluate("window.sessionStorage.getItem('token')")
     limit = int(live_app.env["MAX_UPLOAD_MB"]) * 1024 * 1024 * 10  # ten files a request

@@ -23,13 +23,12 @@ import ipaddress
 import json
 import tempfile
 from collections.abc import AsyncIterator
-from http.cookies import SimpleCookie
 from urllib.parse import quote, urlsplit
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from autocoach import routes
 from autocoach.services import auth
 from autocoach.settings import Settings, get_settings
+from autocoach.state.drafts import FORGET_ALL_DRAFTS_SCRIPT
 
 SESSION_COOKIE = "autocoach_session"
 # What the event websocket carries to Reflex instead of the cookie: the
@@ -185,15 +185,14 @@ def client_address(peer: str, forwarded_for: str, settings: Settings) -> str:
 
 
 def _cookie_value(headers: list[tuple[bytes, bytes]], name: str) -> str:
-    jar = SimpleCookie()
+    # Starlette's lenient parser, as for request.cookies on the HTTP routes:
+    # one odd cookie of another site must not hide ours.
     for key, value in headers:
         if key == b"cookie":
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a malformed cookie is no cookie
-                continue
-    morsel = jar.get(name)
-    return morsel.value if morsel else ""
+            found = cookie_parser(value.decode("latin-1")).get(name)
+            if found:
+                return found
+    return ""
 
 
 class SessionHandshakeMiddleware:
@@ -308,7 +307,7 @@ LOGOUT_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family:Arial,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem">
 <h1>Se déconnecter d'AutoCoach</h1>
-<form method="post" action="{action}"><button type="submit" id="logout-confirm"
+<form method="post" action="{action}" onsubmit="{forget_drafts}"><button type="submit" id="logout-confirm"
 style="padding:12px 20px;font-size:1rem">Se déconnecter</button></form>
 <p><a href="{home}">Revenir à mon garage</a></p>
 </body></html>"""
@@ -317,7 +316,11 @@ style="padding:12px 20px;font-size:1rem">Se déconnecter</button></form>
 async def logout_page(request: Request) -> Response:
     """GET /logout does not log out (any site could link here): it asks."""
     return HTMLResponse(
-        LOGOUT_PAGE.format(action=html.escape(routes.LOGOUT), home=html.escape(routes.DASHBOARD)),
+        LOGOUT_PAGE.format(
+            action=html.escape(routes.LOGOUT),
+            home=html.escape(routes.DASHBOARD),
+            forget_drafts=html.escape(FORGET_ALL_DRAFTS_SCRIPT),
+        ),
         headers={"Cache-Control": "no-store"},
     )
 

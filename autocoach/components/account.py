@@ -6,6 +6,7 @@ import reflex as rx
 
 from autocoach import routes
 from autocoach.state.auth import SessionState
+from autocoach.state.drafts import FORGET_ALL_DRAFTS_SCRIPT
 
 LOGOUT_FORM_ID = "logout-form"
 
@@ -46,7 +47,10 @@ def _menu() -> rx.Component:
             rx.menu.item(
                 rx.icon("log-out", size=16),
                 "Se déconnecter",
-                on_click=rx.call_script(f"document.getElementById('{LOGOUT_FORM_ID}').submit()"),
+                # Unsaved form drafts of this tab go first: the next account never sees them.
+                on_click=rx.call_script(
+                    f"{FORGET_ALL_DRAFTS_SCRIPT}; document.getElementById('{LOGOUT_FORM_ID}').submit()"
+                ),
                 id="logout",
             ),
         ),

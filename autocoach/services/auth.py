@@ -27,20 +27,21 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from autocoach import routes
 from autocoach.db import read_session, utcnow, write_session
 from autocoach.models import LoginToken, User, UserSession
 from autocoach.services.mail import MailDeliveryError, OutgoingMail, send_mail
-from autocoach.settings import get_settings
+from autocoach.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ class LoginRequestOutcome(Enum):
     SENT = "sent"
     RATE_LIMITED = "rate_limited"
     MAIL_FAILED = "mail_failed"
+    # The request could not be recorded (database down, disk full).
+    UNAVAILABLE = "unavailable"
 
 
 SAME_ANSWER = "Si cette adresse est valide, un lien vous a été envoyé."
@@ -161,22 +164,11 @@ Si vous n'avez rien demandé, ignorez simplement ce message.</p>
     return subject, text, html
 
 
-def request_login_link(raw_email: str, client_id: str, next_path: str | None = None) -> LoginRequestOutcome:
-    """Create a magic link for this address and send it.
-
-    `client_id` identifies the requesting client (its IP); only its keyed hash
-    is kept. Over the per-email limit a fresh link still goes out when the last
-    one is `login_resend_minutes` old (earlier links stay valid): asking for
-    links in someone's name cannot lock them out, nor flood their mailbox.
-    The answer is the same whether a link went out or not.
-    Raises InvalidEmail for a malformed address (nothing stored, nothing sent).
-    """
-    email = normalize_email(raw_email)
-    settings = get_settings()
-    now = utcnow()
+def _record_link_request(
+    email: str, hashed_client: str, raw_token: str, next_path: str | None, settings: Settings, now: datetime
+) -> LoginRequestOutcome | None:
+    """Store the new link, or say why not (None: stored, to be sent)."""
     hour_ago = now - timedelta(hours=1)
-    hashed_client = client_hash(client_id)
-    raw_token = secrets.token_urlsafe(TOKEN_BYTES)
     with write_session() as session:
         per_client = session.exec(
             select(func.count())
@@ -207,6 +199,31 @@ def request_login_link(raw_email: str, client_id: str, next_path: str | None = N
                 next_path=safe_next_path(next_path),
             )
         )
+    return None
+
+
+def request_login_link(raw_email: str, client_id: str, next_path: str | None = None) -> LoginRequestOutcome:
+    """Create a magic link for this address and send it.
+
+    `client_id` identifies the requesting client (its IP); only its keyed hash
+    is kept. Over the per-email limit a fresh link still goes out when the last
+    one is `login_resend_minutes` old (earlier links stay valid): asking for
+    links in someone's name cannot lock them out, nor flood their mailbox.
+    The answer is the same whether a link went out or not.
+    Raises InvalidEmail for a malformed address (nothing stored, nothing sent).
+    """
+    email = normalize_email(raw_email)
+    settings = get_settings()
+    now = utcnow()
+    hashed_client = client_hash(client_id)
+    raw_token = secrets.token_urlsafe(TOKEN_BYTES)
+    try:
+        refused = _record_link_request(email, hashed_client, raw_token, next_path, settings, now)
+    except SQLAlchemyError:
+        log.exception("Login link request could not be recorded")
+        return LoginRequestOutcome.UNAVAILABLE
+    if refused is not None:
+        return refused
     link = routes.verify_url(settings.app_url, raw_token)
     subject, text, html = login_email(link, settings.login_token_ttl_minutes)
     try:

@@ -142,6 +142,8 @@ class LoginState(SessionState):
                 self.notice, self.notice_is_error = auth.SAME_ANSWER, False
             elif outcome is auth.LoginRequestOutcome.RATE_LIMITED:
                 self.notice, self.notice_is_error = auth.RATE_LIMITED_MESSAGE, True
+            elif outcome is auth.LoginRequestOutcome.UNAVAILABLE:
+                self.notice, self.notice_is_error = auth.SERVER_PROBLEM_MESSAGE, True
             else:
                 self.notice, self.notice_is_error = auth.MAIL_FAILED_MESSAGE, True
 

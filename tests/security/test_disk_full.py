@@ -16,7 +16,7 @@ from sqlmodel import select
 from autocoach.db import get_engine, read_session, write_session
 from autocoach.domain.vehicle_form import VehicleInput
 from autocoach.models import Document, User
-from autocoach.services import documents, storage, vehicles
+from autocoach.services import auth, documents, storage, vehicles
 from autocoach.services.migrations import upgrade_to_head
 from autocoach.settings import get_settings
 
@@ -96,3 +96,15 @@ def test_a_full_disk_refuses_the_upload_in_french_leaves_nothing_and_deletes_sti
     assert _stored_files(small_disk) == []
     with read_session() as session:
         assert session.exec(select(Document)).all() == []
+
+
+def test_a_login_request_on_a_full_disk_says_so_and_sends_nothing(small_disk):
+    assert auth.request_login_link("avant@example.fr", "192.0.2.1") is auth.LoginRequestOutcome.SENT
+    sent_before = sorted((small_disk / "outbox").glob("*.eml"))
+    _fill(small_disk)
+    # Before: an exception the login page never answered (its button stayed on
+    # "Envoi en cours…"). Now an outcome the page shows in French.
+    outcome = auth.request_login_link("plein@example.fr", "192.0.2.1")
+    assert outcome is auth.LoginRequestOutcome.UNAVAILABLE
+    assert "n'a pas pu être enregistrée" in auth.SERVER_PROBLEM_MESSAGE
+    assert sorted((small_disk / "outbox").glob("*.eml")) == sent_before

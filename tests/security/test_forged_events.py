@@ -63,13 +63,17 @@ class ForgingSocket:
         server.on_message(to_page)
         self._server = server
 
-    def state_name(self, suffix: str) -> str:
+    def state_name(self, suffix: str, timeout_s: float = 20) -> str:
         """The full name of the state whose name ends with `suffix`, from the deltas seen."""
-        for frame in reversed(self.received):
-            for name in re.findall(r'"(reflex___state____state[\w.]*?)":\{', frame):
-                if name.endswith(suffix):
-                    return name
-        raise AssertionError(f"no state named *{suffix} in the page's updates")
+        deadline = time.monotonic() + timeout_s
+        while True:
+            for frame in reversed(self.received):
+                for name in re.findall(r'"(reflex___state____state[\w.]*?)":\{', frame):
+                    if name.endswith(suffix):
+                        return name
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no state named *{suffix} in the page's updates")
+            self.page.wait_for_timeout(200)
 
     def forge(self, state_suffix: str, handler: str, payload: dict, path: str) -> int:
         """Send an event the page did not; returns how many frames had come back before."""

@@ -49,3 +49,8 @@ def test_other_paths_keep_their_cookie(app_settings):
     seen = _captured({"Cookie": f"{web.SESSION_COOKIE}=abc"}, path="/files/documents/1")
     assert seen["cookie"] == f"{web.SESSION_COOKIE}=abc"
     assert "authorization" not in seen
+
+
+def test_an_odd_cookie_of_another_kind_does_not_hide_the_session(app_settings):
+    seen = _captured({"Cookie": f'prefs={{"a": "b c"}}; {web.SESSION_COOKIE}=tok'})
+    assert web.session_hash_from_headers(seen) == auth.session_hash("tok")

@@ -1,9 +1,11 @@
-"""Issue 16 on Redis (items 1 and 7): Redis held every live session id (and
-ran without a password); after Redis came back empty, the first action of an
-open tab was silently dropped.
+"""Issue 16 against an app of its own (items 1 and 7): Redis held every live
+session id (and ran without a password); after Redis came back empty, the
+first action of an open tab was silently dropped; on a full disk the login
+button stayed on "Envoi en cours…".
 
 The app runs here on a private Redis that requires a password, given in
-REDIS_URL as in production (`redis://:password@host/0`; `rediss://` for TLS)."""
+REDIS_URL as in production (`redis://:password@host/0`; `rediss://` for TLS),
+with its DATA_DIR on a small tmpfs of its own that a test can fill."""
 
 from __future__ import annotations
 
@@ -58,6 +60,9 @@ def start_redis_with_password(port: int, password: str) -> subprocess.Popen:
 @pytest.fixture(scope="module")
 def app_on_locked_redis(tmp_path_factory, smtp_sink):
     data_dir = tmp_path_factory.mktemp("redis-locked")
+    on_tmpfs = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=128m", "tmpfs", str(data_dir)], capture_output=True
+    ).returncode == 0
     password = secrets.token_urlsafe(24)
     redis_port, port = free_port(), free_port()
     server = start_redis_with_password(redis_port, password)
@@ -70,6 +75,7 @@ def app_on_locked_redis(tmp_path_factory, smtp_sink):
     app = start_app(port, env, log_path)
     state = SimpleNamespace(
         url=f"http://localhost:{port}", database_url=env["DATABASE_URL"],
+        data_dir=data_dir, on_tmpfs=on_tmpfs,
         redis=redis.Redis(port=redis_port, password=password), redis_port=redis_port,
     )
     try:
@@ -79,6 +85,8 @@ def app_on_locked_redis(tmp_path_factory, smtp_sink):
         stop_app(app)
         server.kill()
         server.wait()
+        if on_tmpfs:
+            subprocess.run(["umount", "-l", str(data_dir)], check=False)
 
 
 def _everything_in(store: redis.Redis) -> bytes:
@@ -142,3 +150,27 @@ def test_after_redis_comes_back_empty_the_first_action_still_counts(app_on_locke
     finally:
         engine.dispose()
     assert 81000 in kms
+
+
+def test_on_a_full_disk_the_login_page_says_so_and_its_button_comes_back(
+    app_on_locked_redis, page: Page
+):
+    app = app_on_locked_redis
+    if not app.on_tmpfs:
+        pytest.skip("a tmpfs cannot be mounted here (needs root)")
+    page.goto(f"{app.url}/login")
+    page.fill("#login-email", unique_email("disque-plein"))
+    filler = app.data_dir / "filler"
+    try:
+        with filler.open("wb", buffering=0) as handle:
+            for size in (1 << 20, 65536, 4096, 512, 1):
+                try:
+                    while True:
+                        handle.write(b"\0" * size)
+                except OSError:
+                    continue
+        page.get_by_role("button", name="Recevoir mon lien").click()
+        expect(page.locator("#login-notice")).to_contain_text("n'a pas pu être enregistrée", timeout=15_000)
+        expect(page.get_by_role("button", name="Recevoir mon lien")).to_be_enabled()
+    finally:
+        filler.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ from autocoach import web
 from autocoach.db import read_session, write_session
 from autocoach.models import LoginToken
 from autocoach.services import auth
-from autocoach.settings import get_settings
+from autocoach.settings import SettingsError, get_settings
 from tests.security.helpers import ORIGIN, edge_client, logged_in_token, new_link, outbox_links, token_of
 
 # --- item 1: the cookie is set by the server's answer, out of scripts' reach -------
@@ -218,3 +218,35 @@ def test_a_logout_from_our_page_ends_the_session_and_clears_the_cookie(app_setti
     assert response.status_code == 303 and response.headers["location"] == "/login?deconnecte=1"
     assert response.headers["set-cookie"].startswith(f'{web.SESSION_COOKIE}=""')
     assert auth.user_for_session(session_token) is None
+
+
+# --- item 7: ids out of range on the HTTP routes ----------------------------------------
+
+
+def test_a_23_digit_id_in_a_file_route_is_not_found_not_a_server_error(app_settings):
+    session_token = logged_in_token(app_settings, "digits@example.fr")
+    client = edge_client(cookies={web.SESSION_COOKIE: session_token})  # raises on a 500
+    for path in ("/files/documents/", "/files/vehicles/"):
+        suffix = "/report.pdf" if "vehicles" in path else ""
+        response = client.get(f"{path}{'9' * 23}{suffix}")
+        assert response.status_code == 404, path
+
+
+# --- item 1: Redis URLs with a password or TLS -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["redis://:s3cret@127.0.0.1:6379/0", "rediss://:s3cret@redis.internal:6380/0", "unix:///run/redis.sock"],
+)
+def test_redis_urls_with_a_password_or_tls_are_accepted(app_settings, monkeypatch, url):
+    monkeypatch.setenv("REDIS_URL", url)
+    get_settings.cache_clear()
+    assert get_settings().redis_url == url
+
+
+def test_a_redis_url_of_another_kind_is_refused_at_start(app_settings, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "http://127.0.0.1:6379")
+    get_settings.cache_clear()
+    with pytest.raises(SettingsError, match="rediss://"):
+        get_settings()

@@ -345,7 +345,7 @@ def _not_found() -> Response:
 def _load_owned_file(session_token: str, document_id: int, thumbnail: bool):
     # Imported here: these pull the database layer, which the ASGI module
     # itself does not need at import time.
-    from autocoach.services import auth, storage, vehicles
+    from autocoach.services import storage, vehicles
 
     user = auth.user_for_session(session_token)
     if user is None:
@@ -382,7 +382,7 @@ async def serve_document(request: Request) -> Response:
 def _owned_report(session_token: str, vehicle_id: int):
     from datetime import date
 
-    from autocoach.services import analysis, auth, vehicles
+    from autocoach.services import analysis, vehicles
 
     user = auth.user_for_session(session_token)
     if user is None:
@@ -420,7 +420,7 @@ EXPORT_CHUNK_BYTES = 256 * 1024
 
 
 def _owned_export(session_token: str):
-    from autocoach.services import account, auth
+    from autocoach.services import account
 
     user = auth.user_for_session(session_token)
     if user is None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
+from starlette.testclient import TestClient
 
 from autocoach import web
 from autocoach.db import read_session, write_session
@@ -143,8 +144,6 @@ def test_behind_a_proxy_each_client_has_its_own_limit(app_settings, monkeypatch)
         seen.append(scope["client"][0])
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
-
-    from starlette.testclient import TestClient
 
     client = TestClient(web.SessionHandshakeMiddleware(app), client=("10.0.0.2", 4000))
     for visitor in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):

@@ -164,10 +164,18 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     from autocoach.services.backup import BackupError, create_backup
 
     try:
-        archive = create_backup(Path(args.dest))
+        key_file = Path(args.key_file) if args.key_file else None
+        archive = create_backup(Path(args.dest), key_file=key_file, include_key=args.include_key)
     except BackupError as exc:
         raise CommandError(str(exc)) from exc
     print(f"Sauvegarde écrite : {archive}")
+    if args.include_key:
+        print("Attention : la clé des documents est dans l'archive, qui suffit donc à tout lire.")
+    elif key_file is not None:
+        print(f"Clé des documents écrite : {key_file} (gardez-la ailleurs que l'archive).")
+    else:
+        print("La clé des documents n'est pas dans l'archive : gardez-en une copie ailleurs "
+              "(--key-file), la restauration en aura besoin.")
     return EXIT_OK
 
 
@@ -177,7 +185,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     from autocoach.services.backup import BackupError, restore_backup
 
     try:
-        report = restore_backup(Path(args.src), force=args.force)
+        key_file = Path(args.key_file) if args.key_file else None
+        report = restore_backup(Path(args.src), force=args.force, key_file=key_file)
     except BackupError as exc:
         raise CommandError(str(exc)) from exc
     print(
@@ -274,9 +283,16 @@ def build_parser() -> argparse.ArgumentParser:
     backup = add(
         "backup",
         _cmd_backup,
-        "Sauvegarde la base, les documents et leur clé de chiffrement dans une archive.",
+        "Sauvegarde la base et les documents (chiffrés) dans une archive ; la clé reste à part.",
     )
     backup.add_argument("dest", help="dossier (ou fichier .tar.gz) où écrire la sauvegarde")
+    backup.add_argument(
+        "--key-file", help="écrit aussi une copie de la clé des documents dans ce fichier (à garder ailleurs)"
+    )
+    backup.add_argument(
+        "--include-key", action="store_true",
+        help="met la clé dans l'archive (l'archive seule suffit alors à tout lire : déconseillé)",
+    )
 
     restore = add(
         "restore",
@@ -284,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Restaure une sauvegarde dans la base et le dossier de données configurés (application arrêtée).",
     )
     restore.add_argument("src", help="l'archive de sauvegarde")
+    restore.add_argument("--key-file", help="le fichier de clé écrit avec la sauvegarde (sauf STORAGE_KEY)")
     restore.add_argument("--force", action="store_true", help="restaurer même si la base contient déjà des comptes")
 
     add("migrate", _cmd_migrate, "Applique les migrations de la base de données.")

@@ -3,10 +3,12 @@
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 
 import reflex as rx
 from reflex.middleware import Middleware
+from reflex.utils.prerequisites import get_states_dir
 
 # Imported for its side effect: Reflex compares SQLModel's metadata with the
 # database at start-up, so the tables must be registered (alembic migrates).
@@ -18,7 +20,7 @@ from autocoach.pages.account import account_page
 from autocoach.pages.auth import login_page, verify_page
 from autocoach.pages.dashboard import dashboard_page
 from autocoach.pages.landing import landing_page
-from autocoach.services import jobs
+from autocoach.services import jobs, storage
 from autocoach.pages.vehicle import edit_vehicle_page, new_vehicle_page, vehicle_page
 from autocoach.state.analysis import AnalysisState
 from autocoach.state.auth import LoginState, SessionState, VerifyState
@@ -44,6 +46,8 @@ async def check_database() -> None:
         with get_engine().connect() as connection:
             connection.execute(text("SELECT 1"))
 
+    # Room kept aside so owners can still delete documents on a full disk.
+    await asyncio.to_thread(storage.keep_reserve)
     try:
         await asyncio.to_thread(ping)
     except Exception as exc:  # noqa: BLE001 - any driver error means the same here
@@ -63,6 +67,20 @@ def backend_error(exception: Exception):
         id="backend_error",
     )
 
+
+def restrict_new_files() -> None:
+    """Everything this process writes is for its own user only (files 0600,
+    folders 0700): Reflex's stored page states above all, and outbox mails,
+    backups, keys. Older states from before this rule are tightened too."""
+    os.umask(0o077)
+    states = get_states_dir()
+    if states.is_dir():
+        states.chmod(0o700)
+        for path in states.glob("*.pkl"):
+            path.chmod(0o600)
+
+
+restrict_new_files()
 
 app = rx.App(
     stylesheets=["/autocoach.css"],
@@ -131,12 +149,7 @@ app.add_page(
     title="Mon compte · AutoCoach",
     on_load=SessionState.require_login,
 )
-app.add_page(
-    rx.fragment,
-    route=routes.LOGOUT,
-    title="Déconnexion · AutoCoach",
-    on_load=SessionState.logout,
-)
+# /logout is served by web.py: GET asks, POST (from our pages only) logs out.
 
 app.register_lifespan_task(check_database)
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -111,6 +112,30 @@ def _job_broker(raw: str) -> str:
     return raw
 
 
+def _redis_url(raw: str) -> str | None:
+    """redis://, rediss:// (TLS) or unix://, with an optional password
+    (`rediss://:password@host:6380/0`); checked now rather than at first use."""
+    if not raw:
+        return None
+    scheme = raw.partition("://")[0]
+    if scheme not in {"redis", "rediss", "unix"} or "://" not in raw:
+        raise SettingsError("REDIS_URL must start with redis://, rediss:// (TLS) or unix://")
+    return raw
+
+
+def _trusted_proxies(raw: str) -> tuple[str, ...]:
+    """TRUSTED_PROXIES: comma-separated addresses or networks (10.0.0.0/8)."""
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise SettingsError(f"TRUSTED_PROXIES: {item!r} is not an address or network") from exc
+    return tuple(networks)
+
+
 @dataclass(frozen=True)
 class Settings:
     app_url: str
@@ -122,6 +147,17 @@ class Settings:
     session_ttl_days: int
     login_requests_per_email_per_hour: int
     login_requests_per_client_per_hour: int
+    # Over the hourly limit, an address still gets a fresh link this often at most,
+    # so nobody can lock an owner out by asking for links in their name.
+    login_resend_minutes: int
+    # Link checks (/auth/verify) per client and per minute, then a refusal.
+    login_checks_per_client_per_minute: int
+    # Reverse proxies in front of the app: the real client address is read
+    # from X-Forwarded-For only through them (a count of hops, or addresses).
+    trusted_proxy_hops: int
+    trusted_proxies: tuple[str, ...]
+    # Keys the hashes of client addresses (HMAC); generated into data_dir when empty.
+    server_secret: str
     # Mail: SMTP when smtp_host is set, else .eml files in mail_outbox_dir.
     smtp_host: str
     smtp_port: int
@@ -207,11 +243,16 @@ def load_settings() -> Settings:
         app_url=app_url,
         data_dir=data_dir,
         database_url=normalize_database_url(_env_str("DATABASE_URL"), data_dir),
-        redis_url=_env_str("REDIS_URL") or None,
+        redis_url=_redis_url(_env_str("REDIS_URL")),
         login_token_ttl_minutes=_env_int("LOGIN_TOKEN_TTL_MINUTES", 15, minimum=1),
         session_ttl_days=_env_int("SESSION_TTL_DAYS", 30, minimum=1),
         login_requests_per_email_per_hour=_env_int("LOGIN_REQUESTS_PER_EMAIL_PER_HOUR", 5, 1),
         login_requests_per_client_per_hour=_env_int("LOGIN_REQUESTS_PER_CLIENT_PER_HOUR", 20, 1),
+        login_resend_minutes=_env_int("LOGIN_RESEND_MINUTES", 5, minimum=1),
+        login_checks_per_client_per_minute=_env_int("LOGIN_CHECKS_PER_CLIENT_PER_MINUTE", 30, 1),
+        trusted_proxy_hops=_env_int("TRUSTED_PROXY_HOPS", 0, minimum=0),
+        trusted_proxies=_trusted_proxies(_env_str("TRUSTED_PROXIES")),
+        server_secret=os.environ.get("SERVER_SECRET", "").strip(),
         smtp_host=_env_str("SMTP_HOST"),
         smtp_port=_env_int("SMTP_PORT", 587, minimum=1),
         smtp_user=_env_str("SMTP_USER"),

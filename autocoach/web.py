@@ -5,27 +5,47 @@ which wraps the whole backend, including the production frontend it serves:
 - a body size limit on Reflex's `/_upload` endpoint (it has none of its own:
   `rx.upload(max_size=...)` only limits in the browser);
 - the private routes: documents (decrypted on the fly, never from a public
-  folder) and PDF reports, served only to their owner.
+  folder) and PDF reports, served only to their owner;
+- the session's HTTP edges: the magic link's confirmation (POST) sets the
+  session cookie (HttpOnly, SameSite=Lax, Secure under https), logout is a POST
+  with an origin check;
+- the session handshake: before Reflex sees the event websocket, the cookie
+  header is taken out and replaced by the session's hash. Reflex keeps the
+  handshake's headers in every page state it stores (`router_data`, on disk or
+  in Redis): they must never carry the raw session id;
+- the real client address, read through the trusted reverse proxies only.
 """
 
 from __future__ import annotations
 
+import html
+import ipaddress
 import json
 import tempfile
 from collections.abc import AsyncIterator
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.requests import Request, cookie_parser
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from autocoach.settings import get_settings
+from autocoach import routes
+from autocoach.services import auth
+from autocoach.settings import Settings, get_settings
+from autocoach.state.drafts import FORGET_ALL_DRAFTS_SCRIPT
 
 SESSION_COOKIE = "autocoach_session"
+# What the event websocket carries to Reflex instead of the cookie: the
+# session's hash, under a header Reflex never sends to the browser.
+SESSION_HASH_HEADER = b"authorization"
+SESSION_HASH_SCHEME = "AutoCoachSession "
+EVENT_PATH = "/_event"
+# Database ids are 64-bit: a longer number is no id (SQLite would overflow).
+MAX_ID = 2**63 - 1
 # One upload request may carry several files, each checked again on its own.
 MAX_FILES_PER_UPLOAD = 10
 UPLOAD_PATH = "/_upload"
@@ -102,19 +122,25 @@ class UploadSizeLimitMiddleware:
                 await self._refuse(send)
                 return
         received = 0
+        too_large = False
         started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if too_large:
+                # Whatever the app makes of the interrupted body (Starlette
+                # answers 500 before re-raising), the answer is ours: 413.
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -122,8 +148,194 @@ class UploadSizeLimitMiddleware:
         try:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
-            if not started:
-                await self._refuse(send)
+            pass
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not started:
+            await self._refuse(send)
+
+
+# --- client address and session handshake ------------------------------------------
+
+
+def client_address(peer: str, forwarded_for: str, settings: Settings) -> str:
+    """The real client's address: the peer, or, through trusted proxies only,
+    the address they put in X-Forwarded-For (anyone can write that header, so
+    it is read from the right, one trusted hop at a time)."""
+    chain = [part.strip() for part in forwarded_for.split(",") if part.strip()]
+    if settings.trusted_proxies:
+        networks = [ipaddress.ip_network(n) for n in settings.trusted_proxies]
+
+        def trusted(address: str) -> bool:
+            try:
+                ip = ipaddress.ip_address(address)
+            except ValueError:
+                return False
+            return any(ip in network for network in networks)
+
+        hops = [*chain, peer]
+        while len(hops) > 1 and trusted(hops[-1]):
+            hops.pop()
+        return hops[-1]
+    if settings.trusted_proxy_hops and chain:
+        hops = [*chain, peer]
+        return hops[max(0, len(hops) - 1 - settings.trusted_proxy_hops)]
+    return peer
+
+
+def _cookie_value(headers: list[tuple[bytes, bytes]], name: str) -> str:
+    # Starlette's lenient parser, as for request.cookies on the HTTP routes:
+    # one odd cookie of another site must not hide ours.
+    for key, value in headers:
+        if key == b"cookie":
+            found = cookie_parser(value.decode("latin-1")).get(name)
+            if found:
+                return found
+    return ""
+
+
+class SessionHandshakeMiddleware:
+    """Real client address on every request; on the event websocket, the
+    session cookie swapped for its hash.
+
+    Reflex copies the websocket handshake's headers into `router_data`, which
+    it pickles into every stored page state: the cookie header (and any
+    Authorization a client sends) is removed, and the session's hash, the
+    only thing page state needs to find the owner, is put in its place."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        settings = get_settings()
+        headers = list(scope.get("headers", []))
+        peer, port = (scope.get("client") or ("", 0))[:2]
+        forwarded = b", ".join(v for k, v in headers if k == b"x-forwarded-for").decode("latin-1")
+        scope = dict(scope, client=(client_address(peer or "", forwarded, settings), port))
+        if scope["path"].startswith(EVENT_PATH):
+            token = _cookie_value(headers, SESSION_COOKIE)
+            headers = [(k, v) for k, v in headers if k not in (b"cookie", SESSION_HASH_HEADER)]
+            if token:
+                value = SESSION_HASH_SCHEME + auth.session_hash(token)
+                headers.append((SESSION_HASH_HEADER, value.encode("latin-1")))
+            scope["headers"] = headers
+        await self.app(scope, receive, send)
+
+
+def session_hash_from_headers(raw_headers) -> str:  # noqa: ANN001 - a Mapping[str, str]
+    """The session's hash the handshake left for page state ("" = no session)."""
+    value = str(raw_headers.get(SESSION_HASH_HEADER.decode(), "") or "")
+    return value[len(SESSION_HASH_SCHEME) :] if value.startswith(SESSION_HASH_SCHEME) else ""
+
+
+# --- login confirmation and logout (plain HTTP, so the cookie can be HttpOnly) --------
+
+
+def _same_origin(request: Request) -> bool:
+    """A state-changing POST must come from one of our own pages.
+
+    Sec-Fetch-Site first: browsers set it and no page can forge it, and our
+    pages' `Referrer-Policy: no-referrer` makes their own POSTs say `Origin: null`.
+    Older browsers without it: the Origin, else the Referer, must be ours."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = get_settings().app_origin
+    given = request.headers.get("origin")
+    if given is not None and given != "null":
+        return given == origin
+    referer = urlsplit(request.headers.get("referer", ""))
+    return bool(referer.netloc) and f"{referer.scheme}://{referer.netloc}" == origin
+
+
+def _forbidden() -> Response:
+    return Response(
+        "Requête refusée : elle ne vient pas d'une page d'AutoCoach.",
+        status_code=403,
+        media_type="text/plain; charset=utf-8",
+    )
+
+
+def _client_of(request: Request) -> str:
+    return request.client.host if request.client else "inconnu"
+
+
+def set_session_cookie(response: Response, session_token: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_token,
+        max_age=settings.session_ttl_days * 24 * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.app_uses_https,
+    )
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.app_uses_https
+    )
+
+
+async def confirm_login(request: Request) -> Response:
+    """POST /auth/verify/{token}: the click on « Se connecter » spends the link
+    and opens the session; the cookie comes with this answer, out of any script's reach."""
+    if not _same_origin(request):
+        return _forbidden()
+    settings = get_settings()
+    raw_token = request.path_params["token"]
+    back = RedirectResponse(f"/auth/verify/{quote(raw_token, safe='')}", status_code=303)
+    if not await run_in_threadpool(auth.allow_link_check, _client_of(request)):
+        return back
+    try:
+        result = await run_in_threadpool(auth.consume_login_token, raw_token)
+    except auth.LoginFailed:
+        # The page shows why (used, expired, unknown) and offers a new link.
+        return back
+    response = RedirectResponse(result.next_path, status_code=303)
+    set_session_cookie(response, result.session_token, settings)
+    return response
+
+
+LOGOUT_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Déconnexion · AutoCoach</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family:Arial,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem">
+<h1>Se déconnecter d'AutoCoach</h1>
+<form method="post" action="{action}" onsubmit="{forget_drafts}"><button type="submit" id="logout-confirm"
+style="padding:12px 20px;font-size:1rem">Se déconnecter</button></form>
+<p><a href="{home}">Revenir à mon garage</a></p>
+</body></html>"""
+
+
+async def logout_page(request: Request) -> Response:
+    """GET /logout does not log out (any site could link here): it asks."""
+    return HTMLResponse(
+        LOGOUT_PAGE.format(
+            action=html.escape(routes.LOGOUT),
+            home=html.escape(routes.DASHBOARD),
+            forget_drafts=html.escape(FORGET_ALL_DRAFTS_SCRIPT),
+        ),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def logout(request: Request) -> Response:
+    """POST /logout from one of our pages: the session ends on the server, the cookie goes."""
+    if not _same_origin(request):
+        return _forbidden()
+    settings = get_settings()
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if token:
+        await run_in_threadpool(auth.revoke_session, token)
+    response = RedirectResponse(f"{routes.LOGIN}?deconnecte=1", status_code=303)
+    clear_session_cookie(response, settings)
+    return response
 
 
 def _not_found() -> Response:
@@ -133,7 +345,7 @@ def _not_found() -> Response:
 def _load_owned_file(session_token: str, document_id: int, thumbnail: bool):
     # Imported here: these pull the database layer, which the ASGI module
     # itself does not need at import time.
-    from autocoach.services import auth, storage, vehicles
+    from autocoach.services import storage, vehicles
 
     user = auth.user_for_session(session_token)
     if user is None:
@@ -149,6 +361,8 @@ def _load_owned_file(session_token: str, document_id: int, thumbnail: bool):
 async def serve_document(request: Request) -> Response:
     """GET /files/documents/{id}[/thumbnail]: the owner's file, nobody else's."""
     thumbnail = request.url.path.rstrip("/").endswith("/thumbnail")
+    if request.path_params["document_id"] > MAX_ID:
+        return _not_found()
     token = request.cookies.get(SESSION_COOKIE, "")
     found = await run_in_threadpool(
         _load_owned_file, token, request.path_params["document_id"], thumbnail
@@ -168,7 +382,7 @@ async def serve_document(request: Request) -> Response:
 def _owned_report(session_token: str, vehicle_id: int):
     from datetime import date
 
-    from autocoach.services import analysis, auth, vehicles
+    from autocoach.services import analysis, vehicles
 
     user = auth.user_for_session(session_token)
     if user is None:
@@ -182,7 +396,10 @@ def _owned_report(session_token: str, vehicle_id: int):
 async def serve_report(request: Request) -> Response:
     """GET /files/vehicles/{id}/report.pdf: the owner's PDF report, built on request."""
     token = request.cookies.get(SESSION_COOKIE, "")
-    found = await run_in_threadpool(_owned_report, token, request.path_params["vehicle_id"])
+    vehicle_id = request.path_params["vehicle_id"]
+    found = None
+    if vehicle_id <= MAX_ID:
+        found = await run_in_threadpool(_owned_report, token, vehicle_id)
     if found is None:
         return Response("Rapport introuvable.", status_code=404, media_type="text/plain; charset=utf-8")
     filename, pdf = found
@@ -203,7 +420,7 @@ EXPORT_CHUNK_BYTES = 256 * 1024
 
 
 def _owned_export(session_token: str):
-    from autocoach.services import account, auth
+    from autocoach.services import account
 
     user = auth.user_for_session(session_token)
     if user is None:
@@ -250,6 +467,9 @@ def private_routes() -> Starlette:
             Route("/files/vehicles/{vehicle_id:int}/report.pdf", serve_report, methods=["GET"]),
             Route("/files/documents/{document_id:int}", serve_document, methods=["GET"]),
             Route("/files/documents/{document_id:int}/thumbnail", serve_document, methods=["GET"]),
+            Route("/auth/verify/{token}", confirm_login, methods=["POST"]),
+            Route(routes.LOGOUT, logout_page, methods=["GET"]),
+            Route(routes.LOGOUT, logout, methods=["POST"]),
         ]
     )
 
@@ -263,8 +483,15 @@ def add_security_headers(app: ASGIApp) -> ASGIApp:
 
 
 def backend_transformers() -> list:
-    """In order: our routes over Reflex's, the upload limit, headers on all, and
-    outermost the request id every log line of the request carries."""
+    """In order: our routes over Reflex's, the upload limit, headers on all, the
+    real client address and the websocket's session hash, and outermost the
+    request id every log line of the request carries."""
     from autocoach.observability import RequestIdMiddleware
 
-    return [private_routes(), limit_uploads, add_security_headers, RequestIdMiddleware]
+    return [
+        private_routes(),
+        limit_uploads,
+        add_security_headers,
+        SessionHandshakeMiddleware,
+        RequestIdMiddleware,
+    ]

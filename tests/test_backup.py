@@ -257,18 +257,22 @@ def test_a_backup_restores_everything_identically(instances, monkeypatch, tmp_pa
 
     backups = tmp_path / "backups"
     backups.mkdir()
-    archive = backup.create_backup(backups)
+    keys = tmp_path / "keys"  # elsewhere than the archive (see tests/security)
+    keys.mkdir()
+    key_file = keys / "autocoach.key"
+    archive = backup.create_backup(backups, key_file=key_file)
     assert archive.parent == backups and archive.name.endswith(".tar.gz")
-    assert archive.stat().st_mode & 0o077 == 0  # it holds the key: owner only
+    assert archive.stat().st_mode & 0o077 == 0  # owner only
+    assert key_file.stat().st_mode & 0o777 == 0o600
     manifest = backup.verify_backup(archive)
     assert manifest["database_kind"] == kind
     assert manifest["file_count"] == 6  # 4 documents, 2 photo thumbnails
-    assert manifest["storage_key"] == "file"
+    assert manifest["storage_key"] == "separate"
     assert manifest["alembic_revision"]
     with tarfile.open(archive) as tar:
         names = tar.getnames()
     assert names[0] == "manifest.json"
-    assert "storage.key" in names
+    assert "storage.key" not in names
     # The documents travel encrypted.
     plain = list(before["files"].values()) + list(before["thumbnails"].values())
     with tarfile.open(archive) as tar:
@@ -277,7 +281,7 @@ def test_a_backup_restores_everything_identically(instances, monkeypatch, tmp_pa
                 assert tar.extractfile(name).read() not in plain
 
     use(monkeypatch, target)
-    report = backup.restore_backup(archive)
+    report = backup.restore_backup(archive, key_file=key_file)
     counts = (report.users, report.vehicles, report.documents, report.files)
     assert (report.database_kind, counts) == (kind, (2, 2, 4, 6))
     assert report.key == "file"
@@ -302,7 +306,7 @@ def test_an_older_backup_is_migrated_after_restore(instances, monkeypatch, tmp_p
     head = snapshot(skip=later)
     # The source goes back to the first schema (no reminders yet), then is saved.
     command.downgrade(alembic_config(source.database_url, quiet=True), INITIAL_REVISION)
-    archive = backup.create_backup(tmp_path / "old.tar.gz")
+    archive = backup.create_backup(tmp_path / "old.tar.gz", include_key=True)
     assert backup.verify_backup(archive)["alembic_revision"] == INITIAL_REVISION
 
     # The target is at head (it has reminder_sent): the restore must still fit.
@@ -397,7 +401,7 @@ def test_a_wrong_storage_key_is_refused(sqlite_backup, tmp_path, monkeypatch):
     use(monkeypatch, Instance(tmp_path / "target", sqlite_url(tmp_path / "target")))
     monkeypatch.setenv("STORAGE_KEY", Fernet.generate_key().decode())
     get_settings.cache_clear()
-    with pytest.raises(backup.BackupError, match="ne déchiffre pas les documents"):
+    with pytest.raises(backup.BackupError, match="n'est pas celle de la sauvegarde"):
         backup.restore_backup(archive)
     with read_session() as session:
         assert session.exec(select(User)).all() == []

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import reflex as rx
 
+from autocoach import routes
 from autocoach.state.auth import SessionState
+from autocoach.state.drafts import FORGET_ALL_DRAFTS_SCRIPT
+
+LOGOUT_FORM_ID = "logout-form"
+
+
+def logout_form() -> rx.Component:
+    """Logout is a POST from our own page (the server checks the origin): a
+    link from another site cannot end the session."""
+    return rx.el.form(
+        id=LOGOUT_FORM_ID, method="post", action=routes.LOGOUT, on_submit=None, display="none"
+    )
 
 
 def account_menu() -> rx.Component:
+    return rx.fragment(logout_form(), _menu())
+
+
+def _menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(
@@ -31,7 +47,10 @@ def account_menu() -> rx.Component:
             rx.menu.item(
                 rx.icon("log-out", size=16),
                 "Se déconnecter",
-                on_click=SessionState.logout,
+                # Unsaved form drafts of this tab go first: the next account never sees them.
+                on_click=rx.call_script(
+                    f"{FORGET_ALL_DRAFTS_SCRIPT}; document.getElementById('{LOGOUT_FORM_ID}').submit()"
+                ),
                 id="logout",
             ),
         ),

@@ -110,14 +110,22 @@ def verify_page() -> rx.Component:
                             "Cliquez sur le bouton pour ouvrir votre session sur cet appareil.",
                             color_scheme="gray",
                         ),
-                        rx.button(
-                            rx.cond(VerifyState.signing_in, rx.spinner(size="2"), rx.icon("log-in", size=18)),
-                            "Se connecter",
-                            id="confirm-login",
-                            size="3",
+                        # A plain form: the server's answer to this POST sets the
+                        # session cookie (HttpOnly). Only a click sends it, never
+                        # a mail scanner merely opening the link.
+                        rx.el.form(
+                            rx.button(
+                                rx.icon("log-in", size=18),
+                                "Se connecter",
+                                id="confirm-login",
+                                type="submit",
+                                size="3",
+                                width="100%",
+                            ),
+                            method="post",
+                            # None: the browser submits it (Reflex would prevent it).
+                            on_submit=None,
                             width="100%",
-                            on_click=VerifyState.confirm_login,
-                            disabled=VerifyState.signing_in,
                         ),
                         spacing="3",
                         width="100%",

@@ -1,14 +1,20 @@
 """Whole-instance backup and restore: database, stored documents, encryption key.
 
-Archive format (one `.tar.gz` file, mode 0600: it holds the key to every document):
+Archive format (one `.tar.gz` file, mode 0600):
 
     manifest.json                 format, created_at, database kind, alembic revision,
                                   file count, sha256 and size of every other member
     database/autocoach.sqlite3    SQLite: an online copy (sqlite3 backup API)
     database/autocoach.pgdump     PostgreSQL: `pg_dump --format=custom`
     documents/<xx>/<name>[.thumb] the stored files, still encrypted, as in DATA_DIR/documents
-    storage.key                   DATA_DIR/storage.key, unless the key comes from STORAGE_KEY
-                                  (the manifest says so: keep that variable with the backup)
+    storage.key                   only with `include_key=True` (`--include-key`)
+
+The document key stays OUT of the archive by default: the archive alone
+decrypts nothing, so a stolen or misplaced backup leaks no document. Keep the
+key elsewhere (`key_file=` / `--key-file` writes a copy of it, or STORAGE_KEY
+lives in the deployment's secrets); restore needs both the archive and the key
+(`key_file=` / `--key-file`, or STORAGE_KEY). The manifest keeps the key's
+SHA-256 fingerprint, so a wrong key is refused before anything changes.
 
 `create_backup` is safe while the app runs (SQLite's backup API reads a
 consistent snapshot, WAL included; pg_dump runs in one snapshot). Files that
@@ -87,7 +93,7 @@ class RestoreReport:
     vehicles: int
     documents: int
     files: int
-    # "file": storage.key restored; "environment": STORAGE_KEY is used; "none": no key needed.
+    # "file": storage.key written or kept; "environment": STORAGE_KEY is used; "none": no key needed.
     key: str
 
 
@@ -255,14 +261,37 @@ def _add_member(archive: tarfile.TarFile, name: str, path: Path) -> None:
         archive.addfile(info, handle)
 
 
-def create_backup(dest: Path) -> Path:
-    """Write one archive of the database, the stored documents and the key; return its path.
+def key_fingerprint(key: bytes) -> str:
+    """Names a key without revealing it (SHA-256 of a random 256-bit key)."""
+    return hashlib.sha256(key.strip()).hexdigest()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def create_backup(dest: Path, *, key_file: Path | None = None, include_key: bool = False) -> Path:
+    """Write one archive of the database and the stored (encrypted) documents; return its path.
 
     `dest` is a directory (the archive is named `autocoach-<UTC time>.tar.gz`
     inside it) or the path of the archive to write (never overwritten).
+    The document key is not in the archive unless `include_key`; `key_file`
+    (a new file, mode 0600) receives a copy of it, to keep somewhere else.
     """
     settings = get_settings()
     archive_path = _archive_path(Path(dest))
+    if key_file is not None:
+        key_file = Path(key_file).expanduser()
+        if key_file.exists():
+            raise BackupError(f"Le fichier {key_file} existe déjà : choisissez un autre nom pour la clé.")
+        if not key_file.parent.is_dir():
+            raise BackupError(f"Le dossier {key_file.parent} n'existe pas.")
+        if key_file.resolve().parent == archive_path.resolve().parent:
+            log.warning("The key file is written next to the archive: store them apart")
     kind = _database_kind()
     with tempfile.TemporaryDirectory(prefix=".autocoach-backup-", dir=archive_path.parent) as work:
         staging = Path(work)
@@ -297,14 +326,26 @@ def create_backup(dest: Path) -> Path:
                 members.append((DOCUMENTS_PREFIX + relative, copy))
                 file_count += 1
 
-        # 3. The key, without which the files are noise.
+        # 3. The key, without which the files are noise: kept apart by default.
+        key = None
         if settings.storage_key:
-            key_source = "environment"
+            key_source, key = "environment", settings.storage_key.encode()
         elif storage.key_path().is_file():
-            key_source = "file"
-            members.append((KEY_MEMBER, storage.key_path()))
+            key = storage.key_path().read_bytes().strip()
+            key_source = "file" if include_key else "separate"
+            if include_key:
+                members.append((KEY_MEMBER, storage.key_path()))
         else:
             key_source = "none"
+        if key_file is not None:
+            if key is None:
+                raise BackupError("Il n'y a pas encore de clé de chiffrement à sauvegarder.")
+            try:
+                _write_private(key_file, key)
+            except OSError as exc:
+                raise BackupError(
+                    f"Impossible d'écrire la clé dans {key_file} : {exc.strerror or exc}."
+                ) from exc
 
         manifest = {
             "format": FORMAT_NAME,
@@ -314,6 +355,7 @@ def create_backup(dest: Path) -> Path:
             "alembic_revision": revision,
             "file_count": file_count,
             "storage_key": key_source,
+            "storage_key_sha256": key_fingerprint(key) if key else None,
             "members": {
                 name: {"sha256": _sha256_file(path), "size": path.stat().st_size}
                 for name, path in members
@@ -461,10 +503,21 @@ def _count_users() -> int:
         ) from exc
 
 
-def _effective_key(staging: Path) -> bytes | None:
+def _read_key_file(key_file: Path) -> bytes:
+    try:
+        return Path(key_file).expanduser().read_bytes().strip()
+    except OSError as exc:
+        raise BackupError(f"Impossible de lire la clé {key_file} : {exc.strerror or exc}.") from exc
+
+
+def _incoming_key(staging: Path, key_file: Path | None) -> bytes | None:
+    """The key the restored documents will be read with: STORAGE_KEY, the key
+    file given, one inside the archive (--include-key), or the one in place."""
     settings = get_settings()
     if settings.storage_key:
         return settings.storage_key.encode()
+    if key_file is not None:
+        return _read_key_file(key_file)
     if (staging / KEY_MEMBER).is_file():
         return (staging / KEY_MEMBER).read_bytes().strip()
     if storage.key_path().is_file():
@@ -472,27 +525,35 @@ def _effective_key(staging: Path) -> bytes | None:
     return None
 
 
-def _check_key(staging: Path, manifest: dict) -> None:
+def _check_key(staging: Path, manifest: dict, key_file: Path | None) -> None:
     """Refuse before touching anything if the documents would be unreadable after restore."""
     documents = sorted(
         name
         for name in manifest["members"]
         if name.startswith(DOCUMENTS_PREFIX) and not name.endswith(storage.THUMBNAIL_SUFFIX)
     )
-    if not documents:
+    key = _incoming_key(staging, key_file)
+    expected = manifest.get("storage_key_sha256")
+    if not documents and (key is None or expected is None):
         return
-    key = _effective_key(staging)
     if key is None:
         raise BackupError(
-            "La sauvegarde ne contient pas la clé de chiffrement (elle venait de STORAGE_KEY) : "
-            "définissez STORAGE_KEY avec la même valeur avant de restaurer."
+            "La clé de chiffrement des documents n'est pas dans la sauvegarde (elle est gardée à "
+            "part) : indiquez son fichier avec --key-file, ou définissez STORAGE_KEY."
         )
+    if expected is not None and key_fingerprint(key) != expected:
+        raise BackupError(
+            "Cette clé n'est pas celle de la sauvegarde : indiquez le fichier de clé écrit avec "
+            "elle (--key-file), ou la valeur de STORAGE_KEY de l'époque."
+        )
+    if not documents:
+        return
     try:
         Fernet(key).decrypt((staging / documents[0]).read_bytes())
     except (InvalidToken, ValueError) as exc:
         raise BackupError(
             "La clé de chiffrement configurée ne déchiffre pas les documents de la sauvegarde : "
-            "vérifiez STORAGE_KEY (ou retirez-le pour utiliser la clé de la sauvegarde)."
+            "vérifiez STORAGE_KEY ou le fichier de clé indiqué."
         ) from exc
 
 
@@ -572,15 +633,17 @@ def _restore_files(staging: Path, manifest: dict) -> int:
     return count
 
 
-def _restore_key(staging: Path) -> str:
+def _restore_key(staging: Path, key_file: Path | None) -> str:
     settings = get_settings()
     if settings.storage_key:
         return "environment"
-    incoming = staging / KEY_MEMBER
-    if not incoming.is_file():
-        return "none"
+    if key_file is not None:
+        new_key = _read_key_file(key_file)
+    elif (staging / KEY_MEMBER).is_file():
+        new_key = (staging / KEY_MEMBER).read_bytes()
+    else:
+        return "file" if storage.key_path().is_file() else "none"
     target = storage.key_path()
-    new_key = incoming.read_bytes()
     if target.is_file():
         if target.read_bytes().strip() == new_key.strip():
             return "file"
@@ -602,11 +665,13 @@ def _count(model: type[SQLModel]) -> int:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
 
-def restore_backup(src: Path, *, force: bool = False) -> RestoreReport:
+def restore_backup(src: Path, *, force: bool = False, key_file: Path | None = None) -> RestoreReport:
     """Restore an archive into the configured database and DATA_DIR, then migrate to head.
 
+    The document key comes from `key_file` (written by the backup), STORAGE_KEY,
+    or the archive when it was made with `include_key`.
     Refuses (BackupError, French message) a damaged archive, a backup of the
-    other database kind, a key that cannot read the documents, or a target that
+    other database kind, a missing or wrong key, or a target that
     already has accounts unless `force=True` (they are then replaced).
     With SQLite, stop the app first: the database file is replaced.
     """
@@ -624,7 +689,7 @@ def restore_backup(src: Path, *, force: bool = False) -> RestoreReport:
                 f"Cette sauvegarde vient d'une base {names[manifest['database_kind']]} et la base "
                 f"configurée est {names[kind]} : restaurez-la dans le même type de base."
             )
-        _check_key(staging, manifest)
+        _check_key(staging, manifest, key_file)
         users = _count_users()
         if users and not force:
             raise BackupError(
@@ -636,7 +701,7 @@ def restore_backup(src: Path, *, force: bool = False) -> RestoreReport:
         else:
             _restore_postgres(staging / PGDUMP_MEMBER)
         files = _restore_files(staging, manifest)
-        key = _restore_key(staging)
+        key = _restore_key(staging, key_file)
     try:
         upgrade_to_head(settings.database_url, quiet=True)
     except Exception as exc:  # noqa: BLE001 - alembic raises many kinds

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, delete, select
 
 from autocoach.data import load_reference, normalize_name
@@ -118,8 +117,10 @@ def add_upload(scope: vehicles.OwnerScope, vehicle_id: int, filename: str, data:
             session.add(document)
             session.flush()
             return document
-    except BaseException:
+    except BaseException as exc:
         storage.delete_stored_files([stored.stored_path])
+        if isinstance(exc, Exception) and storage.is_disk_full(exc):
+            raise storage.StorageFull() from exc
         raise
 
 
@@ -237,18 +238,23 @@ def set_document_type(scope: vehicles.OwnerScope, document_id: int, document_typ
 
 
 def delete_document(scope: vehicles.OwnerScope, document_id: int) -> str:
-    """Remove a document, what it added to the vehicle, and its file."""
+    """Remove a document, what it added to the vehicle, and its file.
+
+    On a full disk the database may have no room to record the delete: the
+    space reserve is given back (or, without one, the file's own space is freed
+    first) and the delete tried once more, so owners can always free space."""
     try:
-        return _delete_document(scope, document_id)
-    except OperationalError as exc:
-        if not any(sign in str(exc).lower() for sign in ("disk is full", "no space left")):
+        name = _delete_document(scope, document_id)
+    except Exception as exc:
+        if not storage.is_disk_full(exc):
             raise
-        # A full disk refuses even the delete: free the file's space first, then
-        # delete the row (the owner's intent; at worst the row stays, fileless).
-        with read_session() as session:
-            stored_path = _owned_document(session, scope, document_id).stored_path
-        storage.delete_stored_files([stored_path])
-        return _delete_document(scope, document_id)
+        if not storage.release_reserve():
+            with read_session() as session:
+                stored_path = _owned_document(session, scope, document_id).stored_path
+            storage.delete_stored_files([stored_path])
+        name = _delete_document(scope, document_id)
+    storage.keep_reserve()
+    return name
 
 
 def _delete_document(scope: vehicles.OwnerScope, document_id: int) -> str:

@@ -1,12 +1,14 @@
 """Mail delivery: SMTP when SMTP_HOST is set, else `.eml` files in the outbox.
 
 The outbox lets `make run` work end to end on one machine with no mail server:
-open the file (or the log line) to follow the link.
+open the newest file to follow the link. The files hold live login links, so
+they are written mode 0600 and the links never go to the log.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import smtplib
 import ssl
@@ -66,7 +68,9 @@ def _write_outbox(message: EmailMessage, outbox: Path) -> Path:
         outbox.mkdir(parents=True, exist_ok=True)
         name = f"{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}.eml"
         path = outbox / name
-        path.write_bytes(bytes(message))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(bytes(message))
     except OSError as exc:
         raise MailDeliveryError(str(exc)) from exc
     return path

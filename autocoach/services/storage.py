@@ -12,11 +12,13 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import logging
 import os
 import secrets
+import shutil
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,6 +50,73 @@ ACCEPTED_MIMES = {MIME_PDF, MIME_JPEG, MIME_PNG, MIME_WEBP, MIME_TIFF, MIME_HEIC
 
 class RejectedUpload(ValueError):
     """The file cannot be accepted; str(exc) is a French message for the owner."""
+
+
+class StorageFull(RejectedUpload):
+    """The server's disk is full: nothing was kept."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Le serveur n'a plus de place pour enregistrer ce fichier : rien n'a été enregistré. "
+            "Supprimez des documents dont vous n'avez plus besoin, ou réessayez plus tard."
+        )
+
+
+# Room kept aside on the data disk: when the disk fills up, deleting a
+# document must still work (the database needs a little space to record the
+# delete), so this file is given back first (see documents.delete_document).
+RESERVE_NAME = ".space-reserve"
+RESERVE_BYTES = 4 * 1024 * 1024
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) says the disk or quota is full:
+    OSError ENOSPC/EDQUOT, SQLite's "database or disk is full", PostgreSQL's 53100."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(seen, "sqlite_errorcode", None) == 13 or getattr(seen, "sqlstate", None) == "53100":
+            return True
+        if "disk is full" in str(seen) or "No space left" in str(seen):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return False
+
+
+def _reserve_path() -> Path:
+    return get_settings().data_dir / RESERVE_NAME
+
+
+def keep_reserve() -> None:
+    """(Re)create the reserve file when there is room for it; quietly not otherwise."""
+    path = _reserve_path()
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if shutil.disk_usage(path.parent).free < 4 * RESERVE_BYTES:
+            return  # too tight now: the owner's files come first
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(b"\0" * RESERVE_BYTES)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError:
+        path.unlink(missing_ok=True)
+
+
+def release_reserve() -> bool:
+    """Give the reserve back to the disk; True if there was one."""
+    try:
+        _reserve_path().unlink()
+    except FileNotFoundError:
+        return False
+    log.warning("Data disk full: the space reserve was released so deletes can go on")
+    return True
 
 
 @dataclass(frozen=True)
@@ -171,15 +240,19 @@ def store_upload(data: bytes) -> StoredFile:
     name = secrets.token_hex(16)
     stored_path = f"{name[:2]}/{name}"
     path = stored_file(stored_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     box = fernet()
+    written: list[Path] = []
     try:
-        path.write_bytes(box.encrypt(data))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_whole(path, box.encrypt(data), written)
         if thumbnail is not None:
-            path.with_name(path.name + THUMBNAIL_SUFFIX).write_bytes(box.encrypt(thumbnail))
-    except OSError:
-        # A full disk must not keep half a file nobody can reach.
-        delete_stored_files([stored_path])
+            _write_whole(path.with_name(path.name + THUMBNAIL_SUFFIX), box.encrypt(thumbnail), written)
+    except OSError as exc:
+        # Nothing half-written stays behind: a full disk must not leave orphans.
+        for done in written:
+            done.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise StorageFull() from exc
         raise
     return StoredFile(
         stored_path=stored_path,
@@ -188,6 +261,19 @@ def store_upload(data: bytes) -> StoredFile:
         mime_type=mime,
         has_thumbnail=thumbnail is not None,
     )
+
+
+def _write_whole(path: Path, data: bytes, written: list[Path]) -> None:
+    """Write under a temporary name, then rename: the file is whole or absent."""
+    partial = path.with_name(path.name + ".part")
+    written.append(partial)
+    with partial.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+    written.append(path)
+    written[-1] = path
 
 
 def read_stored(stored_path: str, *, thumbnail: bool = False) -> bytes:

@@ -48,10 +48,14 @@ class OwnerScope:
     user_id: int
 
 
-def owned_vehicle(session: Session, scope: OwnerScope, vehicle_id: int) -> Vehicle:
-    vehicle = session.exec(
-        select(Vehicle).where(Vehicle.id == vehicle_id, Vehicle.user_id == scope.user_id)
-    ).first()
+def owned_vehicle(
+    session: Session, scope: OwnerScope, vehicle_id: int, *, for_update: bool = False
+) -> Vehicle:
+    """`for_update`: lock the vehicle's row until the transaction ends, so the
+    writes of one vehicle's readings go one at a time (PostgreSQL; SQLite's
+    BEGIN IMMEDIATE already serialises every write)."""
+    query = select(Vehicle).where(Vehicle.id == vehicle_id, Vehicle.user_id == scope.user_id)
+    vehicle = session.exec(query.with_for_update() if for_update else query).first()
     if vehicle is None:
         raise NotFound()
     return vehicle
@@ -378,7 +382,7 @@ def update_vehicle(
 ) -> Vehicle:
     """Save the form. A changed mileage is a new reading (history is never rewritten)."""
     with write_session() as session:
-        vehicle = owned_vehicle(session, scope, vehicle_id)
+        vehicle = owned_vehicle(session, scope, vehicle_id, for_update=True)
         mileage_changed = data.mileage != vehicle.mileage
         if mileage_changed and not confirm_correction:
             _check_reading(session, vehicle.id, data.mileage, today)
@@ -410,7 +414,7 @@ def record_mileage(
     confirm_correction: bool = False,
 ) -> Vehicle:
     with write_session() as session:
-        vehicle = owned_vehicle(session, scope, vehicle_id)
+        vehicle = owned_vehicle(session, scope, vehicle_id, for_update=True)
         if not confirm_correction:
             _check_reading(session, vehicle.id, km, on)
         add_reading(session, vehicle, km, on, "correction" if confirm_correction else "proprietaire")

@@ -1,40 +1,43 @@
 """Who is logged in, derived from the session cookie on the server.
 
-The cookie holds a random session id; the server keeps its hash. The user id
-lives in a backend-only var (`_user_id`) and is re-derived from the cookie on
-every page load and before every data access, so a logout (here or in another
-tab) takes effect at once and no id from the client is ever trusted.
+The cookie holds a random session id; the server keeps its hash. The cookie
+is set and cleared by plain HTTP answers (web.py: the link's confirmation and
+logout), HttpOnly, so no script and no page state ever sees it: the websocket
+handshake hands Reflex the session's hash instead (web.SessionHandshakeMiddleware).
+The user id lives in a backend-only var (`_user_id`) and is re-derived from
+that hash on every page load and before every data access, so a logout (here
+or in another tab) takes effect at once and no id from the client is ever trusted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from urllib.parse import quote
 
 import reflex as rx
 
 from autocoach import routes
 from autocoach.services import auth
-from autocoach.settings import get_settings
 from autocoach.state.drafts import FORGET_ALL_DRAFTS_SCRIPT
+from autocoach.web import session_hash_from_headers
 
-SESSION_COOKIE = "autocoach_session"
+log = logging.getLogger(__name__)
 
 
 class SessionState(rx.State):
-    session_token: str = rx.Cookie(
-        "",
-        name=SESSION_COOKIE,
-        path="/",
-        max_age=get_settings().session_ttl_days * 24 * 3600,
-        same_site="strict",
-        secure=get_settings().app_uses_https,
-    )
     user_email: str = ""
     _user_id: int | None = None
 
+    def _session_hash(self) -> str:
+        return session_hash_from_headers(self.router.headers.raw_headers)
+
+    def _client_id(self) -> str:
+        # The real address: web.py resolves it through the trusted proxies.
+        return self.router.session.client_ip or "inconnu"
+
     def _refresh_user(self) -> auth.SessionUser | None:
-        user = auth.user_for_session(self.session_token)
+        user = auth.user_for_session_hash(self._session_hash())
         self._user_id = user.user_id if user else None
         self.user_email = user.email if user else ""
         return user
@@ -59,20 +62,6 @@ class SessionState(rx.State):
             return rx.redirect(f"{routes.LOGIN}?next={quote(here, safe='')}", replace=True)
         return None
 
-    @rx.event
-    def logout(self):
-        auth.revoke_session(self.session_token)
-        self.session_token = ""
-        self._user_id = None
-        self.user_email = ""
-        # Emptying the cookie var empties the browser cookie. (rx.remove_cookie
-        # would re-run the current page's on_load, racing this redirect.)
-        # Unsaved form drafts of this tab go too: the next account never sees them.
-        return [
-            rx.call_script(FORGET_ALL_DRAFTS_SCRIPT),
-            rx.redirect(f"{routes.LOGIN}?deconnecte=1", replace=True),
-        ]
-
 
 class LoginState(SessionState):
     email: str = ""
@@ -89,6 +78,10 @@ class LoginState(SessionState):
         self.logged_out = self.router.url.query_parameters.get("deconnecte") == "1"
         if self._refresh_user() is not None:
             return rx.redirect(self._next_path(), replace=True)
+        if self.logged_out:
+            # Logged out (POST /logout): unsaved form drafts of this tab go
+            # too, so the next account never sees them.
+            return rx.call_script(FORGET_ALL_DRAFTS_SCRIPT)
         return None
 
     def _next_path(self) -> str:
@@ -124,7 +117,7 @@ class LoginState(SessionState):
             if not self.sending:
                 return
             raw_email = self.email
-            client_id = self.router.session.client_ip or "inconnu"
+            client_id = self._client_id()
             next_path = self._next_path()
         try:
             outcome = await asyncio.to_thread(
@@ -135,20 +128,29 @@ class LoginState(SessionState):
                 self.sending = False
                 self.email_error = str(exc)
             return
+        except Exception:
+            # Database full or gone, anything: the button must not stay on
+            # "Envoi en cours" forever, and the owner must know.
+            log.exception("Login link request failed")
+            async with self:
+                self.sending = False
+                self.notice, self.notice_is_error = auth.SERVER_PROBLEM_MESSAGE, True
+            return
         async with self:
             self.sending = False
             if outcome is auth.LoginRequestOutcome.SENT:
                 self.notice, self.notice_is_error = auth.SAME_ANSWER, False
             elif outcome is auth.LoginRequestOutcome.RATE_LIMITED:
                 self.notice, self.notice_is_error = auth.RATE_LIMITED_MESSAGE, True
+            elif outcome is auth.LoginRequestOutcome.UNAVAILABLE:
+                self.notice, self.notice_is_error = auth.SERVER_PROBLEM_MESSAGE, True
             else:
                 self.notice, self.notice_is_error = auth.MAIL_FAILED_MESSAGE, True
 
 
 class VerifyState(SessionState):
-    link_status: str = "checking"  # checking | valid | used | expired | unknown
+    link_status: str = "checking"  # checking | valid | used | expired | unknown | limited
     link_message: str = ""
-    signing_in: bool = False
 
     def _token_from_url(self) -> str:
         path = self.router.url.path or ""
@@ -157,30 +159,17 @@ class VerifyState(SessionState):
 
     @rx.event
     def check_link(self):
-        """on_load: look at the link without spending it (mail scanners open links)."""
-        self.signing_in = False
+        """on_load: look at the link without spending it (mail scanners open links).
+
+        The click on « Se connecter » posts the page's form to the server
+        (web.confirm_login), whose answer sets the HttpOnly session cookie."""
+        if not auth.allow_link_check(self._client_id()):
+            self.link_status = "limited"
+            self.link_message = auth.TOO_MANY_CHECKS_MESSAGE
+            return
         status = auth.login_token_status(self._token_from_url())
         self.link_status = status.value
         self.link_message = auth.TOKEN_STATUS_MESSAGES.get(status, "")
-
-    @rx.event
-    def confirm_login(self):
-        """Only a real click spends the token and opens the session."""
-        self.signing_in = True
-        try:
-            result = auth.consume_login_token(self._token_from_url())
-        except auth.LoginFailed as exc:
-            self.signing_in = False
-            self.link_status = exc.status.value
-            self.link_message = str(exc)
-            return None
-        self.session_token = result.session_token
-        self._user_id = result.user_id
-        self.user_email = result.email
-        return [
-            rx.toast.success("Vous êtes connecté."),
-            rx.redirect(result.next_path, replace=True),
-        ]
 
 
 class AccountState(SessionState):
@@ -212,7 +201,6 @@ class AccountState(SessionState):
             self.delete_error = "Saisissez exactement votre adresse e-mail pour confirmer."
             return None
         account.delete_account(user_id)
-        self.session_token = ""
         self._user_id = None
         self.user_email = ""
         self.confirm_email = ""

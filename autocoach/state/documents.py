@@ -21,6 +21,11 @@ PROGRESS_POLL_S = 1.0
 PROGRESS_MAX_POLLS = 3600
 
 
+def _document_id(raw) -> int:  # noqa: ANN001 - whatever an event brings
+    """An id from an event; anything else (23 digits, text) finds nothing."""
+    return vehicles.parse_id(raw) or 0
+
+
 class DocumentsState(VehicleState):
     items: list[DocumentView] = []
     upload_errors: list[str] = []
@@ -181,7 +186,7 @@ class DocumentsState(VehicleState):
         if scope is None:
             return None
         try:
-            jobs.reread(scope, int(document_id))
+            jobs.reread(scope, _document_id(document_id))
         except (vehicles.NotFound, ValueError) as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
@@ -193,7 +198,7 @@ class DocumentsState(VehicleState):
         if scope is None:
             return None
         try:
-            jobs.reread_as(scope, int(document_id), document_type)
+            jobs.reread_as(scope, _document_id(document_id), document_type)
         except (vehicles.NotFound, ValueError) as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
@@ -239,7 +244,7 @@ class DocumentsState(VehicleState):
         if scope is None:
             return None
         try:
-            documents.keep_document(scope, int(document_id))
+            documents.keep_document(scope, _document_id(document_id))
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
@@ -252,7 +257,7 @@ class DocumentsState(VehicleState):
         if scope is None:
             return None
         try:
-            name = documents.move_document(scope, int(document_id), int(vehicle_id))
+            name = documents.move_document(scope, _document_id(document_id), _document_id(vehicle_id))
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)
@@ -265,7 +270,7 @@ class DocumentsState(VehicleState):
         if scope is None:
             return None
         try:
-            name = documents.delete_document(scope, int(document_id))
+            name = documents.delete_document(scope, _document_id(document_id))
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self._reload_documents(scope)

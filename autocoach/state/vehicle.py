@@ -103,10 +103,16 @@ class VehicleState(SessionState):
     @rx.event
     def delete_vehicle(self):
         scope = self._scope()
-        if scope is None or self._vehicle_id is None:
+        if scope is None:
             return rx.redirect(routes.LOGIN)
+        # From the page's URL when the state was lost (Redis restarted empty,
+        # another worker): the action still applies to the car on screen, and
+        # the service checks ownership.
+        vehicle_id = self._vehicle_id or self._page_vehicle_id()
+        if vehicle_id is None:
+            return rx.toast.error(str(vehicles.NotFound()))
         try:
-            name = vehicles.delete_vehicle(scope, self._vehicle_id)
+            name = vehicles.delete_vehicle(scope, vehicle_id)
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self.delete_open = False

@@ -219,10 +219,15 @@ class VehicleFormState(SessionState):
             return rx.toast.error("Le formulaire contient des erreurs : corrigez les champs signalés.")
         scope = vehicles.OwnerScope(user_id)
         saved_draft_key = self.draft_key
-        if self.mode == "edit" and self._editing_id is None:
-            # An edit page that found no car (someone else's id): never a new car.
+        # Act only in the context the page was opened for: an edit form that
+        # found no car (someone else's, or none) saves nothing, and a new car
+        # is created only from the new-car form, by the owner who opened it.
+        if self.mode == "edit" and (self._editing_id is None or self._form_user_id != user_id):
+            self.errors = {}
             self.not_found = True
-            return rx.toast.error("Ce véhicule est introuvable.")
+            return rx.toast.error(str(vehicles.NotFound()))
+        if self.mode != "edit" and (self.step != "form" or self._form_user_id != user_id):
+            return rx.toast.error("Ce formulaire n'est plus ouvert : rechargez la page.")
         try:
             if self.mode == "edit":
                 vehicle = vehicles.update_vehicle(

@@ -35,8 +35,10 @@ def test_following_the_emailed_link_logs_in_on_the_dashboard(live_app, smtp_sink
     page.wait_for_url(DASHBOARD)
     expect(page.get_by_role("heading", name="Mon garage")).to_be_visible()
     expect(page.locator("#account-menu")).to_contain_text(address)
+    # Set by the server's answer to the click: out of reach of any script.
     cookie = next(c for c in page.context.cookies() if c["name"] == "autocoach_session")
-    assert len(cookie["value"]) >= 43 and cookie["sameSite"] == "Strict"
+    assert len(cookie["value"]) >= 43 and cookie["sameSite"] == "Lax" and cookie["httpOnly"]
+    assert cookie["value"] not in page.evaluate("document.cookie")
 
     # The same link a second time is refused, with a way to ask for a new one.
     page.goto(link)
@@ -66,7 +68,7 @@ def test_logout_revokes_the_session_on_the_server(live_app, smtp_sink, page: Pag
 
     page.locator("#account-menu").click()
     page.get_by_role("menuitem", name="Se déconnecter").click()
-    page.wait_for_url(re.compile(r".*/login\?deconnecte=1"))
+    page.wait_for_url(re.compile(r".*/login/?\?deconnecte=1"))
     expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
 
     # Replaying the old cookie in a fresh browser gets nothing: it was revoked.
@@ -78,9 +80,14 @@ def test_logout_revokes_the_session_on_the_server(live_app, smtp_sink, page: Pag
     other.close()
 
 
-def test_the_logout_page_logs_out(live_app, smtp_sink, page: Page):
+def test_the_logout_page_asks_then_logs_out(live_app, smtp_sink, page: Page):
     log_in(page, live_app, smtp_sink, unique_email("logout-page"))
+    # Opening /logout (a link from anywhere) does not log out: it asks.
     page.goto(f"{live_app.url}/logout")
-    page.wait_for_url(re.compile(r".*/login\?deconnecte=1"))
+    page.goto(f"{live_app.url}/dashboard")
+    expect(page.get_by_role("heading", name="Mon garage")).to_be_visible()
+    page.goto(f"{live_app.url}/logout")
+    page.click("#logout-confirm")
+    page.wait_for_url(re.compile(r".*/login/?\?deconnecte=1"))
     page.goto(f"{live_app.url}/dashboard")
     page.wait_for_url(re.compile(r".*/login\?next="))

@@ -139,5 +139,5 @@ def test_logging_out_forgets_the_drafts_of_the_tab(live_app, smtp_sink, page: Pa
 
     page.locator("#account-menu").click()
     page.get_by_role("menuitem", name="Se déconnecter").click()
-    page.wait_for_url(re.compile(r".*/login\?deconnecte=1"))
+    page.wait_for_url(re.compile(r".*/login/?\?deconnecte=1"))
     assert page.evaluate(drafts) == 0

@@ -213,7 +213,7 @@ def alerts_card() -> rx.Component:
     return _card(
         "Alertes et échéances",
         rx.hstack(
-            rx.cond(AnalysisState.next_ct != "", rx.badge("Prochain contrôle technique : ", AnalysisState.next_ct, size="2", variant="surface")),
+            rx.cond(AnalysisState.next_ct != "", rx.badge(AnalysisState.next_ct, size="2", variant="surface", color_scheme=rx.cond(AnalysisState.ct_overdue, "red", "accent"), id="ct-deadline")),
             rx.cond(AnalysisState.crit_air != "", rx.badge(AnalysisState.crit_air, size="2", variant="surface", color_scheme="gray")),
             wrap="wrap",
             spacing="2",

@@ -39,6 +39,7 @@ from autocoach.domain.odometer import MAX_PLAUSIBLE_KM_PER_YEAR, ROLLBACK_TOLERA
 from autocoach.domain.reliability import maintenance_history
 from autocoach.domain.rules import add_months, sale_inspection_check
 from autocoach.domain.vocabulary import FUEL_TYPES, GEARBOXES
+from autocoach.domain.wording import lower_first
 
 __all__ = [
     "AD_VARIANTS",
@@ -754,7 +755,7 @@ def _reminders(f: AdFacts, platform: Platform, missing: tuple[str, ...]) -> tupl
     out = [f"Information obligatoire manquante : {m}. Complétez la fiche du véhicule." for m in missing]
     if f.situation_issues:
         out.append(
-            "Situation administrative : " + ", ".join(f.situation_issues).lower() + " — à régulariser avant la vente, "
+            "Situation administrative : " + ", ".join(lower_first(i) for i in f.situation_issues) + " — à régulariser avant la vente, "
             "sinon l'acheteur ne pourra pas immatriculer le véhicule."
         )
     if f.odometer_doubt:
@@ -805,7 +806,7 @@ def _photos(f: AdFacts) -> tuple[str, ...]:
     ]
     if f.fuel_type in ("electrique", "hybride_rechargeable"):
         shots.append("Capture du rapport d'état de santé de la batterie (SoH)")
-        shots.append("Câble(s) de recharge, s'ils sont fournis")
+        shots.append("Câbles de recharge, s'ils sont fournis")
     if f.invoice_count:
         shots.append("Dossier de factures étalé (kilométrages et dates lisibles, coordonnées masquées)")
     if f.last_inspection is not None:

@@ -50,7 +50,7 @@ from autocoach.domain.valuation import (
     vehicle_value,
 )
 
-__all__ = ["ENGINE_VERSION", "Alert", "AnalysisResult", "analyze", "inputs_hash", "SEVERITIES"]
+__all__ = ["ENGINE_VERSION", "Alert", "AnalysisResult", "analyze", "inputs_hash", "most_urgent_alert", "SEVERITIES"]
 
 # Bump when a rule or a weight changes: cached analyses are then recomputed.
 ENGINE_VERSION = "1.0.0"
@@ -370,3 +370,15 @@ def _summary(label, facts, km, score, total, lines, resale, ct, alerts) -> str: 
     if critical:
         parts.append(f"Attention : {critical} alerte{'s' if critical > 1 else ''} importante{'s' if critical > 1 else ''} à traiter.")
     return " ".join(parts)
+
+
+def most_urgent_alert(alerts: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The alert an owner should read first, from stored (JSON) alerts: the
+    most severe, then the earliest deadline; an undated alert of a higher
+    severity comes before a dated one of a lower severity."""
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    ranked = sorted(
+        alerts,
+        key=lambda a: (order.get(a.get("severity", ""), len(order)), a.get("due_date") or "9999-12-31"),
+    )
+    return ranked[0] if ranked else None

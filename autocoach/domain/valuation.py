@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from autocoach.data import DepreciationProfile, MakeSpec, ModelSpec, ReferenceData, ValuationParams
+from autocoach.data import DepreciationProfile, MakeSpec, ModelSpec, ReferenceData, SegmentSpec, ValuationParams
 from autocoach.domain.facts import VehicleFacts
 from autocoach.domain.formatting import (
     format_date,
@@ -39,6 +39,7 @@ from autocoach.domain.rules import (
     add_months,
     add_years,
 )
+from autocoach.domain.wording import count, segment_noun
 
 __all__ = [
     "ValuationContext",
@@ -121,6 +122,12 @@ class ResaleAdvice:
 # Pure building blocks
 
 
+def _of(segment: SegmentSpec) -> str:
+    """"d'une compacte", "d'un SUV urbain"."""
+    noun = segment_noun(segment.id, segment.label)
+    return f"d'{'une' if noun.feminine else 'un'} {noun.text}"
+
+
 def new_price_for(
     facts: VehicleFacts, spec: ModelSpec | None, reference: ReferenceData
 ) -> tuple[float, str]:
@@ -133,7 +140,7 @@ def new_price_for(
         segment = reference.segments["C"]
         price = segment.new_price
         basis = (
-            f"modèle absent du catalogue : prix neuf moyen d'une {segment.label.lower()} "
+            f"modèle absent du catalogue : prix neuf moyen {_of(segment)} "
             f"({format_eur(price)}), fourchette élargie"
         )
     years_back = max(0, params.price_reference_year - facts.year)
@@ -223,7 +230,7 @@ def valuation_context(
     elif facts.claims_count:
         n = min(3, facts.claims_count)
         condition *= 1 - 0.03 * n
-        notes.append(f"{facts.claims_count} sinistre(s) expertisé(s) (-{3 * n} %)")
+        notes.append(f"{count(facts.claims_count, 'sinistre expertisé')} (-{3 * n} %)")
 
     spread = BASE_SPREAD if spec is not None else UNKNOWN_MODEL_SPREAD
     if odometer is not None and not odometer.consistent:

@@ -13,6 +13,7 @@ from datetime import date
 from sqlmodel import Session, col, delete, select
 
 from autocoach.db import read_session, utcnow, write_session
+from autocoach.domain.analysis import most_urgent_alert
 from autocoach.domain.vehicle_form import VehicleInput
 from autocoach.models import Analysis, Document, Expense, MileageReading, Vehicle
 from autocoach.services import storage
@@ -77,12 +78,11 @@ def list_vehicles(scope: OwnerScope) -> list[VehicleSummary]:
         for vehicle in vehicles:
             latest = _latest_analysis(session, vehicle.id)
             alerts = ((latest.result or {}).get("alerts") or []) if latest else []
-            dated = sorted((a for a in alerts if a.get("due_date")), key=lambda a: a["due_date"])
             summaries.append(
                 VehicleSummary(
                     vehicle=vehicle,
                     reliability_score=latest.reliability_score if latest else None,
-                    next_alert=dated[0] if dated else None,
+                    next_alert=most_urgent_alert(alerts),
                 )
             )
         return summaries

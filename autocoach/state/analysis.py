@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from datetime import date
 
 import reflex as rx
 
@@ -14,6 +15,7 @@ from autocoach.domain.formatting import (
     format_km,
     format_score,
 )
+from autocoach.domain.wording import ct_deadline
 from autocoach.services import analysis, vehicles
 from autocoach.settings import get_settings
 from autocoach.state.garage import VehicleState, today
@@ -104,6 +106,7 @@ class AnalysisState(VehicleState):
     comparisons: list[ComparisonView] = []
     crit_air: str = ""
     next_ct: str = ""
+    ct_overdue: bool = False
     summary: str = ""
     summary_notice: str = ""
     summary_from_ai: bool = False
@@ -178,7 +181,9 @@ class AnalysisState(VehicleState):
             for c in payload["comparisons"]
         ]
         self.crit_air = payload.get("crit_air_label") or ""
-        self.next_ct = _date_label(payload.get("next_technical_inspection"))
+        due = payload.get("next_technical_inspection")
+        self.next_ct = ct_deadline(date.fromisoformat(due), today()) if due else ""
+        self.ct_overdue = bool(due) and date.fromisoformat(due) < today()
         self.annual_km = format_km(payload["annual_km"])
         self.summary = payload.get("summary") or ""
 

@@ -9,6 +9,7 @@ import reflex as rx
 
 from autocoach.domain.formatting import format_date, format_eur, format_km
 from autocoach.domain.vocabulary import DOCUMENT_STATUSES, DOCUMENT_TYPES
+from autocoach.domain.wording import count
 from autocoach.models import Document
 from autocoach.services import documents, storage, vehicles
 from autocoach.settings import get_settings
@@ -63,8 +64,8 @@ def _summary(document: Document) -> str:
     elif document.document_type == "histovec":
         inspections = fields.get("technical_inspections") or []
         if fields.get("owners_count"):
-            parts.append(f"{fields['owners_count']} propriétaire(s)")
-        parts.append(f"{len(inspections)} contrôle(s) technique(s)")
+            parts.append(count(int(fields["owners_count"]), "propriétaire"))
+        parts.append(count(len(inspections), "contrôle technique"))
     elif document.document_type == "carte_grise":
         name = " ".join(str(fields[k]) for k in ("brand", "model") if fields.get(k))
         if name:
@@ -176,7 +177,7 @@ class DocumentsState(VehicleState):
         if accepted:
             events.append(
                 rx.toast.success(
-                    f"{accepted} document(s) reçu(s) : lecture en cours."
+                    f"{count(accepted, 'document reçu')} : lecture en cours."
                     if accepted > 1
                     else "Document reçu : lecture en cours."
                 )
@@ -222,7 +223,7 @@ class DocumentsState(VehicleState):
                     except vehicles.NotFound:
                         pass
         if done or failed:
-            message = f"Lecture terminée : {done} document(s) analysé(s)"
+            message = f"Lecture terminée : {count(done, 'document analysé')}"
             message += f", {failed} en échec." if failed else "."
             return [rx.toast.info(message), AnalysisState.run_analysis]
         return None

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from autocoach.components.tables import compact_table
+from autocoach.components.tables import compact_table, figure_cell
 from autocoach.state.analysis import (
     AlertView,
     AnalysisState,
@@ -231,9 +231,9 @@ def alerts_card() -> rx.Component:
 def _scenario_row(row: ScenarioView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.text(row.label, weight="medium"), rx.text(row.note, size="1", color_scheme="gray")),
-        rx.table.cell(row.cost, text_align="right"),
-        rx.table.cell(row.value, text_align="right"),
-        rx.table.cell(rx.text(row.net, weight="bold"), text_align="right"),
+        figure_cell("Coût cumulé", row.cost),
+        figure_cell("Valeur à la fin", row.value),
+        figure_cell("Bilan", rx.text(row.net, weight="bold")),
     )
 
 
@@ -270,9 +270,9 @@ def scenarios_card() -> rx.Component:
 def _comparison_row(row: ComparisonView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.text(row.name, weight=rx.cond(row.is_current, "bold", "regular"))),
-        rx.table.cell(row.value, text_align="right"),
-        rx.table.cell(row.monthly, text_align="right"),
-        rx.table.cell(row.score, text_align="right"),
+        figure_cell("Valeur", row.value),
+        figure_cell("Coût", row.monthly),
+        figure_cell("Fiabilité", row.score),
         background=rx.cond(row.is_current, rx.color("accent", 2), "transparent"),
     )
 

@@ -287,58 +287,6 @@ def how_it_works() -> rx.Component:
     )
 
 
-def _testimonial(quote: str, name: str, car: str) -> rx.Component:
-    return rx.card(
-        rx.el.figure(
-            rx.vstack(
-                rx.icon("quote", size=20, color=rx.color("accent", 9)),
-                rx.el.blockquote(rx.text(quote, size="3"), margin="0"),
-                rx.el.figcaption(
-                    rx.text(name, weight="bold", size="2"),
-                    rx.text(car, size="1", color_scheme="gray"),
-                ),
-                spacing="3",
-                justify="between",
-                height="100%",
-            ),
-            margin="0",
-            height="100%",
-        ),
-        size="3",
-    )
-
-
-def testimonials() -> rx.Component:
-    return rx.box(
-        _section_title("Ils l'utilisent", "Des propriétaires qui décident en connaissance de cause"),
-        rx.grid(
-            _testimonial(
-                "J'ai vendu ma Clio 800 € de plus que l'offre du garage, et l'annonce "
-                "était prête en deux minutes.",
-                "Camille, Nantes",
-                "Renault Clio IV · 2016",
-            ),
-            _testimonial(
-                "Je ne savais pas que ma voiture me coûtait près de 400 € par mois. "
-                "J'ai enfin pu comparer avec une électrique.",
-                "Karim, Lyon",
-                "Volkswagen Golf VII TDI · 2015",
-            ),
-            _testimonial(
-                "Le rappel du contrôle technique m'a évité l'amende. Et le rapport PDF "
-                "a rassuré mon acheteur.",
-                "Sophie, Bordeaux",
-                "Toyota Yaris hybride · 2018",
-            ),
-            columns=rx.breakpoints(initial="1", md="3"),
-            gap="1rem",
-        ),
-        id="temoignages",
-        as_="section",
-        padding_y="3rem",
-    )
-
-
 def call_to_action() -> rx.Component:
     return rx.card(
         rx.flex(
@@ -373,7 +321,6 @@ def landing_page() -> rx.Component:
         after_first_paint(
             features(),
             how_it_works(),
-            testimonials(),
             call_to_action(),
         ),
         header_right=[_login_button()],

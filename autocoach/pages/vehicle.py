@@ -12,7 +12,8 @@ from autocoach.components.resale import sell_tab
 from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
 from autocoach.components.form_draft import form_draft
 from autocoach.components.layout import page_frame
-from autocoach.components.tables import compact_table
+from autocoach.components.tables import compact_table, figure_cell
+from autocoach.components.undo import undo_bar
 from autocoach.data import load_reference
 from autocoach.domain.vocabulary import FUEL_TYPES, GEARBOXES
 from autocoach.pages.dashboard import plate_badge
@@ -334,9 +335,9 @@ def _mileage_card() -> rx.Component:
 def _expense_row(item: ExpenseLine) -> rx.Component:
     return rx.table.row(
         rx.table.cell(item.date),
-        rx.table.cell(rx.text(item.label, size="2"), rx.text(item.category, size="1", color_scheme="gray")),
-        rx.table.cell(item.mileage),
-        rx.table.cell(rx.text(item.amount, weight="medium"), text_align="right"),
+        figure_cell("Intervention", rx.text(item.label, size="2"), rx.text(item.category, size="1", color_scheme="gray"), right=False),
+        figure_cell("Kilométrage", item.mileage, right=False),
+        figure_cell("Montant", rx.text(item.amount, weight="medium")),
     )
 
 
@@ -375,7 +376,7 @@ def _expenses_card() -> rx.Component:
 def _delete_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button(rx.icon("trash-2", size=16), "Supprimer", color_scheme="red", variant="soft", id="delete-vehicle"),
+            rx.button(rx.icon("trash-2", size=16), "Supprimer", color_scheme="red", variant="outline", id="delete-vehicle"),
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Supprimer cette voiture ?"),
@@ -496,5 +497,6 @@ def vehicle_page() -> rx.Component:
             rx.cond(VehicleState.found, _vehicle_view(), _not_found()),
             rx.center(rx.spinner(size="3"), padding="3rem"),
         ),
+        undo_bar(),
         header_right=[account_menu()],
     )

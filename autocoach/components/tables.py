@@ -19,7 +19,7 @@ def compact_table(
     # in a scroll area that a phone then scrolls sideways.
     return rx.el.div(
         rx.el.table(
-            rx.table.header(
+            rx.el.thead(
                 rx.table.row(
                     *[
                         rx.table.column_header_cell(title, text_align="right")
@@ -27,9 +27,10 @@ def compact_table(
                         else rx.table.column_header_cell(title)
                         for title, right_aligned in columns
                     ]
-                )
+                ),
+                class_name="rt-TableHeader",
             ),
-            rx.table.body(rx.foreach(rows, render_row)),
+            rx.el.tbody(rx.foreach(rows, render_row), class_name="rt-TableBody"),
             class_name="rt-TableRootTable",
         ),
         id=table_id,

@@ -9,9 +9,11 @@ in test-artifacts/screenshots/pages/ (`make screenshots` copies them to docs/).
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -25,6 +27,9 @@ pytestmark = pytest.mark.browser
 AXE_JS = PROJECT_ROOT / ".test-tools" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+# `make screenshots` sets this: the main pages' first screen, for the README.
+DOCS_SCREENSHOTS = os.environ.get("AUTOCOACH_SCREENSHOTS_DIR", "")
+DOCS_PAGES = ("landing", "garage", "vehicle-dashboard", "vehicle-records", "vehicle-sell", "account")
 
 # Elements sticking out of the screen on the right, for the failure message.
 OFFENDERS_JS = """() => {
@@ -165,6 +170,10 @@ def test_every_page_fits_the_screen_and_passes_axe(
         _open(page, live_app.url + path, name, owner.vehicle_id)
         shots = artifacts_dir("screenshots", "pages")
         page.screenshot(path=str(shots / f"{name}-{screen}.png"), full_page=True)
+        if DOCS_SCREENSHOTS and name in DOCS_PAGES:
+            docs = Path(DOCS_SCREENSHOTS)
+            docs.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(docs / f"{name}-{screen}.png"))
 
         width = page.evaluate("document.documentElement.clientWidth")
         scroll = page.evaluate("document.documentElement.scrollWidth")

@@ -15,6 +15,12 @@ from tests.conftest import artifacts_dir, log_in, unique_email
 pytestmark = pytest.mark.browser
 
 
+def clipboard_once_it_has(page: Page, part: str) -> str:
+    """The clipboard, read back once the copy asked for has landed."""
+    page.wait_for_function("(part) => navigator.clipboard.readText().then((t) => t.includes(part))", arg=part)
+    return page.evaluate("navigator.clipboard.readText()")
+
+
 def test_generate_edit_copy_export_and_download_the_report(live_app, smtp_sink, page: Page, tmp_path):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_app.url)
     log_in(page, live_app, smtp_sink, unique_email("seller"))
@@ -92,7 +98,7 @@ def test_generate_edit_copy_export_and_download_the_report(live_app, smtp_sink, 
     expect(page.get_by_text("Modifications de l'annonce enregistrées.")).to_be_visible()
     expect(description).to_contain_text("9\u202f490\u00a0€")
     page.click("#copy-all")
-    whole = page.evaluate("navigator.clipboard.readText()")
+    whole = clipboard_once_it_has(page, "9\u202f490")
     assert whole.count("9\u202f490\u00a0€") == 1, whole
     assert f"{int(old_price):,}".replace(",", "\u202f") + "\u00a0€" not in whole
     assert "TTC" not in whole
@@ -103,9 +109,9 @@ def test_generate_edit_copy_export_and_download_the_report(live_app, smtp_sink, 
     assert ids[:2] == ["marque", "modele"] and ids[-3:] == ["prix", "titre", "description"], ids
     expect(page.locator("#ad-criteria")).to_contain_text("Kilométrage compteur")
     page.locator(".copy-field[data-field=prix]").click()
-    assert page.evaluate("navigator.clipboard.readText()") == "9490"
+    assert clipboard_once_it_has(page, "9490") == "9490"
     page.locator(".copy-field[data-field=kilometrage]").click()
-    assert page.evaluate("navigator.clipboard.readText()") == "63890"
+    assert clipboard_once_it_has(page, "63890") == "63890"
 
     with page.expect_download() as text_download:
         page.click("#export-lacentrale-txt")

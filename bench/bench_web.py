@@ -14,6 +14,8 @@ Both run in production mode on this machine. Figures:
   paced (each client clicks once a second, like a brisk user). The floor is
   minimal_app's counter button; for AutoCoach it is the login form's check of
   the address.
+
+BENCH_ONLY=landing measures the landing only and prints it (RESULTS.md untouched).
 """
 
 from __future__ import annotations
@@ -286,6 +288,10 @@ def main() -> None:
     one = {"GRANIAN_WORKERS": "1"}
     lines = ["## Web: page load and event round trip", f"Machine: {machine()}", ""]
     lines += run_pair(work, logs, one, one, lambda a, m: asyncio.run(measure_landing(a, m)))
+    if os.environ.get("BENCH_ONLY") == "landing":
+        # A quick look at the landing alone: printed, RESULTS.md left as it is.
+        print("\n".join(lines))
+        return
     lines += [
         "",
         f"Event round trip, ms, p50 / p95 ({CLICKS_PER_CLIENT} or more clicks a client). \"clients\": light protocol"

@@ -39,6 +39,7 @@ from autocoach.domain.rules import (
     technical_inspection_status,
     years_between,
 )
+from autocoach.domain.wording import lower_first
 from autocoach.domain.scenarios import Scenario, keep_or_sell_scenarios
 from autocoach.domain.valuation import (
     ResaleAdvice,
@@ -365,7 +366,7 @@ def _summary(label, facts, km, score, total, lines, resale, ct, alerts) -> str: 
     else:
         parts.append(f"Prochain contrôle technique avant le {format_date(ct.due_date)}.")
     if resale.best_time_to_sell is not None:
-        parts.append(f"Meilleur moment pour vendre : {resale.best_time_label[0].lower()}{resale.best_time_label[1:]}.")
+        parts.append(f"Meilleur moment pour vendre : {lower_first(resale.best_time_label)}.")
     critical = sum(1 for a in alerts if a.severity == "critical")
     if critical:
         parts.append(f"Attention : {critical} alerte{'s' if critical > 1 else ''} importante{'s' if critical > 1 else ''} à traiter.")

@@ -39,7 +39,7 @@ from autocoach.domain.rules import (
     add_months,
     add_years,
 )
-from autocoach.domain.wording import count, segment_noun
+from autocoach.domain.wording import count, lower_first, segment_noun
 
 __all__ = [
     "ValuationContext",
@@ -450,7 +450,7 @@ def resale_advice(
         parts.append(
             f"La distribution est à faire ou à justifier : un acheteur déduira environ {format_eur(belt_cost)} du prix."
         )
-    parts.append(f"Meilleur moment pour vendre : {label[0].lower()}{label[1:]}. {reason}")
+    parts.append(f"Meilleur moment pour vendre : {lower_first(label)}. {reason}")
     return ResaleAdvice(
         value_low=estimate.value_low,
         value_estimate=estimate.value,

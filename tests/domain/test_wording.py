@@ -162,3 +162,11 @@ def test_the_garage_card_alert_is_the_most_urgent_not_the_first_dated():
     assert most_urgent_alert(alerts)["message"] == "CT"
     assert most_urgent_alert(alerts[2:])["message"] == "Gage"
     assert most_urgent_alert([]) is None
+
+
+def test_fuel_labels_inside_a_sentence_keep_their_acronyms():
+    from autocoach.domain.vocabulary import FUEL_TYPES
+
+    assert lower_first(FUEL_TYPES["gpl"]) == "GPL / GNV"
+    assert lower_first(FUEL_TYPES["e85"]) == "superéthanol E85"
+    assert lower_first(FUEL_TYPES["hybride_rechargeable"]) == "hybride rechargeable"

@@ -170,3 +170,15 @@ def test_fuel_labels_inside_a_sentence_keep_their_acronyms():
     assert lower_first(FUEL_TYPES["gpl"]) == "GPL / GNV"
     assert lower_first(FUEL_TYPES["e85"]) == "superéthanol E85"
     assert lower_first(FUEL_TYPES["hybride_rechargeable"]) == "hybride rechargeable"
+
+
+def test_an_overdue_inspection_is_not_called_the_next_one():
+    from autocoach.domain.facts import TechnicalInspection
+    from autocoach.domain.rules import technical_inspection_status
+
+    status = technical_inspection_status(
+        date(2015, 7, 1), [TechnicalInspection(date=date(2021, 7, 1), result="favorable")], AS_OF
+    )
+    assert status.overdue and status.due_date == date(2023, 7, 1)
+    assert "prochain" not in status.reason.lower()
+    assert "dépassée" in status.reason

@@ -104,7 +104,7 @@ def privacy_page() -> rx.Component:
         "Ce qu'AutoCoach garde sur vous, pourquoi, combien de temps, et vos droits (RGPD).",
         _section(
             "Responsable du traitement",
-            f"{_value(s.legal_publisher)}, {_value(s.legal_publisher_address)}.",
+            f"{', '.join(v for v in (s.legal_publisher, s.legal_publisher_address) if v) or _value('')}.",
             _contact_line(),
         ),
         _section(

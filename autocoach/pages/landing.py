@@ -3,6 +3,8 @@
 Plain HTML elements styled by assets/autocoach.css (classes `lp-*`), with
 Radix's button classes on links: the first page people see loads and paints
 fast, with few elements (bench/bench_web.py compares it with a minimal app).
+The whole page is in the prerendered HTML: rendering the lower sections on
+the client after the first paint kept the main thread busy longer.
 Every figure shown is labelled as an example of what the app computes.
 """
 
@@ -11,7 +13,6 @@ from __future__ import annotations
 import reflex as rx
 
 from autocoach import routes
-from autocoach.components.deferred import after_first_paint
 from autocoach.components.layout import page_frame
 
 _BUTTON = "rt-reset rt-BaseButton rt-Button rt-r-size-{size} rt-variant-{variant}"
@@ -181,10 +182,8 @@ def call_to_action() -> rx.Component:
 def landing_page() -> rx.Component:
     return page_frame(
         hero(),
-        after_first_paint(
-            features(),
-            how_it_works(),
-            call_to_action(),
-        ),
+        features(),
+        how_it_works(),
+        call_to_action(),
         header_right=[_login_button()],
     )

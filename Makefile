@@ -10,7 +10,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 export PYTHON
 
-.PHONY: setup setup-test run run-scaled lint test test-fast bench clean
+.PHONY: setup setup-test run run-scaled lint test test-fast bench screenshots clean
 
 setup:
 	@scripts/setup.sh run
@@ -44,6 +44,11 @@ bench: setup-test
 	cd bench && ../.venv/bin/python bench_documents.py
 	cd bench && ../.venv/bin/python bench_web.py
 	cd bench && ../.venv/bin/python bench_jobs.py
+
+# The main pages on a desktop and a phone, into docs/screenshots/ (shown in the README).
+screenshots: setup-test
+	AUTOCOACH_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots .venv/bin/pytest -q -m browser \
+		tests/browser/test_every_page.py -k "landing or garage or vehicle-dashboard or vehicle-records or vehicle-sell or account"
 
 clean:
 	rm -rf .web .states test-artifacts .pytest_cache .hypothesis

@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from autocoach.domain.wording import count
+
 EXIT_OK = 0
 EXIT_USAGE = 2
 
@@ -152,8 +154,8 @@ def _cmd_remind(args: argparse.Namespace) -> int:
 
     report = send_reminders(_as_of(args.as_of))
     print(
-        f"{report.emails_sent} e-mail(s) envoyé(s), {report.alerts_sent} échéance(s) rappelée(s)"
-        + (f", {report.failures} envoi(s) en échec." if report.failures else ".")
+        f"{count(report.emails_sent, 'e-mail envoyé')}, {count(report.alerts_sent, 'échéance rappelée')}"
+        + (f", {count(report.failures, 'envoi en échec')}." if report.failures else ".")
     )
     return EXIT_OK if not report.failures else EXIT_USAGE
 
@@ -190,8 +192,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     except BackupError as exc:
         raise CommandError(str(exc)) from exc
     print(
-        f"Restauration terminée : {report.users} compte(s), {report.vehicles} véhicule(s), "
-        f"{report.documents} document(s)."
+        f"Restauration terminée : {count(report.users, 'compte')}, {count(report.vehicles, 'véhicule')}, "
+        f"{count(report.documents, 'document')}."
     )
     return EXIT_OK
 

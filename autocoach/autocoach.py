@@ -21,6 +21,7 @@ from autocoach.pages.auth import login_page, verify_page
 from autocoach.pages.dashboard import dashboard_page
 from autocoach.pages.landing import landing_page
 from autocoach.services import jobs, storage
+from autocoach.pages.legal import legal_notice_page, privacy_page, terms_page
 from autocoach.pages.vehicle import edit_vehicle_page, new_vehicle_page, vehicle_page
 from autocoach.state.analysis import AnalysisState
 from autocoach.state.auth import LoginState, SessionState, VerifyState
@@ -100,6 +101,10 @@ app.add_page(
         "à partir de vos papiers."
     ),
 )
+
+app.add_page(legal_notice_page, route=routes.LEGAL, title="Mentions légales · AutoCoach")
+app.add_page(privacy_page, route=routes.PRIVACY, title="Politique de confidentialité · AutoCoach")
+app.add_page(terms_page, route=routes.TERMS, title="Conditions d'utilisation · AutoCoach")
 
 app.add_page(
     login_page,

@@ -11,6 +11,9 @@ ACCOUNT = "/account"
 NEW_VEHICLE = "/vehicles/new"
 VEHICLE = "/vehicles/[vehicle_id]"
 EDIT_VEHICLE = "/vehicles/[vehicle_id]/edit"
+LEGAL = "/mentions-legales"
+PRIVACY = "/confidentialite"
+TERMS = "/conditions"
 
 
 def vehicle_url(vehicle_id) -> str:

@@ -194,6 +194,14 @@ class Settings:
     openai_api_key: str
     openai_base_url: str
     openai_model: str
+    # Who runs this deployment, shown on the legal pages (mentions légales,
+    # confidentialité): they differ per deployment, so they are settings.
+    legal_publisher: str = ""
+    legal_publisher_address: str = ""
+    legal_publisher_registration: str = ""
+    legal_director: str = ""
+    legal_contact_email: str = ""
+    legal_host: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -280,6 +288,12 @@ def load_settings() -> Settings:
         openai_api_key=_env_str("OPENAI_API_KEY"),
         openai_base_url=_env_str("OPENAI_BASE_URL"),
         openai_model=_env_str("OPENAI_MODEL", "gpt-4o-mini"),
+        legal_publisher=_env_str("LEGAL_PUBLISHER"),
+        legal_publisher_address=_env_str("LEGAL_PUBLISHER_ADDRESS"),
+        legal_publisher_registration=_env_str("LEGAL_PUBLISHER_REGISTRATION"),
+        legal_director=_env_str("LEGAL_DIRECTOR"),
+        legal_contact_email=_env_str("LEGAL_CONTACT_EMAIL"),
+        legal_host=_env_str("LEGAL_HOST"),
     )
     if settings.job_broker == "redis" and not settings.redis_url:
         raise SettingsError("JOB_BROKER=redis needs REDIS_URL")

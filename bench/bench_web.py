@@ -14,6 +14,8 @@ Both run in production mode on this machine. Figures:
   paced (each client clicks once a second, like a brisk user). The floor is
   minimal_app's counter button; for AutoCoach it is the login form's check of
   the address.
+
+BENCH_ONLY=landing measures the landing only and prints it (RESULTS.md untouched).
 """
 
 from __future__ import annotations
@@ -166,28 +168,34 @@ HERO_SHOWN_JS = """(() => {
 })();"""
 
 
-async def landing(browser, url: str) -> dict[str, float]:
-    """Medians over cold loads: hero painted (in the page), hero seen visible by
-    Playwright (the page's main thread free to answer), JS bytes, and DOM
-    elements once the whole page is rendered."""
-    samples: dict[str, list[float]] = {"painted": [], "visible": [], "js": [], "nodes": []}
+async def _landing_sample(browser, url: str, samples: dict[str, list[float]]) -> None:
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.add_init_script(HERO_SHOWN_JS)
+    await page.goto(url, wait_until="commit")
+    await page.wait_for_selector("#hero", state="visible")
+    samples["visible"].append(await page.evaluate("performance.now()") / 1000)
+    await page.wait_for_function("window.__heroShownAt !== undefined")
+    samples["painted"].append(await page.evaluate("window.__heroShownAt") / 1000)
+    samples["js"].append(await page.evaluate(
+        "performance.getEntriesByType('resource').filter(e => e.name.endsWith('.js'))"
+        ".reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize), 0)"
+    ))
+    await page.wait_for_load_state("networkidle")  # the whole page, lower sections included
+    samples["nodes"].append(await page.evaluate("document.getElementsByTagName('*').length"))
+    await context.close()
+
+
+async def landing(browser, urls: list[str]) -> list[dict[str, float]]:
+    """Medians over cold loads of each URL: hero painted (in the page), hero
+    seen visible by Playwright (the page's main thread free to answer), JS
+    bytes, and DOM elements once the whole page is rendered. The apps take
+    turns load by load, so a busy machine weighs on both alike."""
+    samples = [{"painted": [], "visible": [], "js": [], "nodes": []} for _ in urls]
     for _ in range(LOAD_SAMPLES):
-        context = await browser.new_context()
-        page = await context.new_page()
-        await page.add_init_script(HERO_SHOWN_JS)
-        await page.goto(url, wait_until="commit")
-        await page.wait_for_selector("#hero", state="visible")
-        samples["visible"].append(await page.evaluate("performance.now()") / 1000)
-        await page.wait_for_function("window.__heroShownAt !== undefined")
-        samples["painted"].append(await page.evaluate("window.__heroShownAt") / 1000)
-        samples["js"].append(await page.evaluate(
-            "performance.getEntriesByType('resource').filter(e => e.name.endsWith('.js'))"
-            ".reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize), 0)"
-        ))
-        await page.wait_for_load_state("networkidle")  # the whole page, lower sections included
-        samples["nodes"].append(await page.evaluate("document.getElementsByTagName('*').length"))
-        await context.close()
-    return {name: statistics.median(values) for name, values in samples.items()}
+        for url, mine in zip(urls, samples):
+            await _landing_sample(browser, url, mine)
+    return [{name: statistics.median(values) for name, values in s.items()} for s in samples]
 
 
 def start_minimal(port: int, log: Path, extra: dict[str, str]) -> subprocess.Popen:
@@ -211,8 +219,7 @@ def start_minimal(port: int, log: Path, extra: dict[str, str]) -> subprocess.Pop
 async def measure_landing(auto_url: str, minimal_url: str) -> list[str]:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        ours = await landing(browser, auto_url + "/")
-        floor = await landing(browser, minimal_url + "/")
+        ours, floor = await landing(browser, [auto_url + "/", minimal_url + "/"])
         await browser.close()
 
     def row(label: str, key: str, scale: float = 1.0, digits: int = 3) -> str:
@@ -220,7 +227,7 @@ async def measure_landing(auto_url: str, minimal_url: str) -> list[str]:
         return f"| {label} | {mine:.{digits}f} | {base:.{digits}f} | {mine / max(base, 1e-9):.2f}x |"
 
     return [
-        f"Landing page, cold loads in a fresh browser context, median of {LOAD_SAMPLES}:",
+        f"Landing page, cold loads in a fresh browser context, the two apps in turn, median of {LOAD_SAMPLES}:",
         "",
         "| landing | AutoCoach | minimal Reflex app | ratio |",
         "|---|---|---|---|",
@@ -286,6 +293,10 @@ def main() -> None:
     one = {"GRANIAN_WORKERS": "1"}
     lines = ["## Web: page load and event round trip", f"Machine: {machine()}", ""]
     lines += run_pair(work, logs, one, one, lambda a, m: asyncio.run(measure_landing(a, m)))
+    if os.environ.get("BENCH_ONLY") == "landing":
+        # A quick look at the landing alone: printed, RESULTS.md left as it is.
+        print("\n".join(lines))
+        return
     lines += [
         "",
         f"Event round trip, ms, p50 / p95 ({CLICKS_PER_CLIENT} or more clicks a client). \"clients\": light protocol"

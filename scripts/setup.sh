@@ -58,6 +58,13 @@ if [ "$(.tools/node_modules/.bin/bun --version 2>/dev/null || true)" != "$BUN_VE
   npm install --silent --no-audit --no-fund --prefix .tools "bun@$BUN_VERSION"
 fi
 
+# --- axe-core, from the npm registry (accessibility checks of the browser tests)
+AXE_VERSION="4.14.1"
+if [ "$profile" = "test" ] && [ "$(node -p "require('./.test-tools/node_modules/axe-core/package.json').version" 2>/dev/null || true)" != "$AXE_VERSION" ]; then
+  say "installing axe-core $AXE_VERSION from the npm registry into .test-tools/"
+  npm install --silent --no-audit --no-fund --prefix .test-tools "axe-core@$AXE_VERSION"
+fi
+
 # --- database ----------------------------------------------------------------
 say "applying database migrations"
 .venv/bin/python -m autocoach migrate

@@ -67,5 +67,5 @@ def test_the_cli_sends_the_reminders(app_settings):
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "1 e-mail(s) envoyé(s)" in result.stdout
+    assert "1 e-mail envoyé, 1 échéance rappelée." in result.stdout
     assert len(outbox(app_settings)) == 1

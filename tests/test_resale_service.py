@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from autocoach.domain.formatting import format_eur
 from autocoach.domain.vehicle_form import validate_vehicle_form
 from autocoach.services import resale, vehicles
 from tests.test_vehicles_service import make_user
@@ -44,7 +45,8 @@ def test_a_generated_ad_carries_every_legal_mention(car):
     ad = resale.generate(scope, vehicle_id, TODAY)
     assert resale.missing_mentions(ad) == []
     text = resale.as_text(ad)
-    assert "Clio" in text and "06/2016" in text and "TTC" in text
+    assert "Clio" in text and "06/2016" in text and "TTC" not in text
+    assert text.count(f"Prix : {format_eur(ad.price)}") == 1
     # Typed in by the owner, not proven by a document: not guaranteed.
     assert "kilométrage compteur non garanti" in ad.description
 
@@ -98,3 +100,47 @@ def test_the_ai_rewrites_the_ad_and_the_template_stays_when_it_fails(car, monkey
         fallback = resale.generate(scope, vehicle_id, TODAY)
         assert fallback.source == "template" and fallback.title == template.title
     get_settings.cache_clear()
+
+
+def test_the_price_the_owner_sets_is_the_price_everywhere(car):
+    scope, vehicle_id = car
+    ad = resale.generate(scope, vehicle_id, TODAY)
+    assert format_eur(ad.price) in ad.description
+    new_price = ad.price + 190
+    edited = resale.save_edit(scope, vehicle_id, title=ad.title, description=ad.description, price=new_price)
+    text = resale.as_text(edited)
+    assert format_eur(ad.price) not in text
+    assert text.count(format_eur(new_price)) == 1
+    assert resale.missing_mentions(edited) == []
+    assert f"Prix : {format_eur(new_price)}" in edited.payload["legal_mentions"]
+
+
+def test_an_earlier_version_can_be_restored_and_nothing_is_lost(car):
+    scope, vehicle_id = car
+    first = resale.generate(scope, vehicle_id, TODAY)
+    mine = resale.save_edit(scope, vehicle_id, title="Ma Clio", description=first.description, price=first.price)
+    resale.generate(scope, vehicle_id, TODAY, variant=1)
+    restored = resale.restore(scope, vehicle_id, mine.id)
+    assert (restored.title, restored.source) == ("Ma Clio", "restored")
+    assert [a.source for a in resale.history(scope, vehicle_id)] == ["restored", "template", "edited", "template"]
+    stranger = make_user("voisin@example.fr")
+    with pytest.raises(vehicles.NotFound):
+        resale.restore(stranger, vehicle_id, mine.id)
+
+
+def test_the_platform_can_be_switched_after_the_ad_is_written(car):
+    scope, vehicle_id = car
+    ad = resale.generate(scope, vehicle_id, TODAY, platform="leboncoin")
+    resale.save_edit(scope, vehicle_id, title="T" * 66, description=ad.description, price=ad.price)
+    moved = resale.set_platform(scope, vehicle_id, "lacentrale")
+    assert moved.platform == "lacentrale" and moved.title == "T" * 66
+    fields = resale.form(moved)
+    title = next(f for f in fields if f.id == "titre")
+    assert title.limit == resale.title_limit("lacentrale") == 60
+    assert [f.id for f in fields][-1] == "description"
+    download = resale.form_as_text(moved)
+    assert download.startswith("Annonce pour La Centrale")
+    assert "Kilométrage compteur\n98000" in download
+    fields_part, _, whole = download.partition("Annonce complète (à coller d'un bloc)\n")
+    assert f"Prix de vente\n{ad.price}\n" in fields_part
+    assert whole.count(format_eur(ad.price)) == 1

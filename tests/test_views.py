@@ -9,7 +9,6 @@ from autocoach.data import load_reference
 from autocoach.domain.analysis import analyze
 from autocoach.domain.facts import AdministrativeSituation, MileageReading, TechnicalInspection, VehicleFacts
 from autocoach.views.analysis import dashboard_view
-from autocoach.views.vehicle import most_urgent
 
 AS_OF = date(2026, 11, 24)
 CAR = VehicleFacts(
@@ -39,13 +38,3 @@ def test_the_dashboard_formats_in_french_and_names_what_the_cost_leaves_out():
     # Alerts: the most serious first.
     order = {"critical": 0, "warning": 1, "info": 2}
     assert [order[a.severity] for a in view.alerts] == sorted(order[a.severity] for a in view.alerts)
-
-
-def test_the_garage_card_shows_the_most_urgent_alert():
-    alerts = [
-        {"severity": "warning", "due_date": "2027-01-01", "message": "Courroie"},
-        {"severity": "critical", "due_date": "2027-06-01", "message": "Contrôle technique dépassé"},
-        {"severity": "warning", "due_date": "2026-12-01", "message": "Vidange"},
-    ]
-    assert most_urgent(alerts)["message"] == "Contrôle technique dépassé"
-    assert most_urgent([]) is None

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from autocoach import routes
-from autocoach.components.tables import compact_table
+from autocoach.components.tables import compact_table, figure_cell
 from autocoach.state.analysis import AnalysisState
 from autocoach.views.analysis import (
     AlertView,
@@ -220,7 +220,7 @@ def alerts_card() -> rx.Component:
     return _card(
         "Alertes et échéances",
         rx.hstack(
-            rx.cond(AnalysisState.next_ct != "", rx.badge("Prochain contrôle technique : ", AnalysisState.next_ct, size="2", variant="surface")),
+            rx.cond(AnalysisState.next_ct != "", rx.badge(AnalysisState.next_ct, size="2", variant="surface", color_scheme=rx.cond(AnalysisState.ct_overdue, "red", "accent"), id="ct-deadline")),
             rx.cond(AnalysisState.crit_air != "", rx.badge(AnalysisState.crit_air, size="2", variant="surface", color_scheme="gray")),
             wrap="wrap",
             spacing="2",
@@ -297,9 +297,9 @@ def references_card() -> rx.Component:
 def _scenario_row(row: ScenarioView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.text(row.label, weight="medium"), rx.text(row.note, size="1", color_scheme="gray")),
-        rx.table.cell(row.cost, text_align="right"),
-        rx.table.cell(row.value, text_align="right"),
-        rx.table.cell(rx.text(row.net, weight="bold"), text_align="right"),
+        figure_cell("Coût cumulé", row.cost),
+        figure_cell("Valeur à la fin", row.value),
+        figure_cell("Bilan", rx.text(row.net, weight="bold")),
     )
 
 
@@ -336,9 +336,9 @@ def scenarios_card() -> rx.Component:
 def _comparison_row(row: ComparisonView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.text(row.name, weight=rx.cond(row.is_current, "bold", "regular"))),
-        rx.table.cell(row.value, text_align="right"),
-        rx.table.cell(row.monthly, text_align="right"),
-        rx.table.cell(row.score, text_align="right"),
+        figure_cell("Valeur", row.value),
+        figure_cell("Coût", row.monthly),
+        figure_cell("Fiabilité", row.score),
         background=rx.cond(row.is_current, rx.color("accent", 2), "transparent"),
     )
 

@@ -8,6 +8,7 @@ from autocoach.components.forms import SELECT_STYLE
 from autocoach.domain.vocabulary import DOCUMENT_TYPES, EXPENSE_CATEGORIES, FUEL_TYPES
 from autocoach.state.documents import UPLOAD_ID, DocumentsState
 from autocoach.views.documents import DocumentView, ProposalView
+from autocoach.state.undo import UndoState, undo_key
 
 ACCEPT = {
     "application/pdf": [".pdf"],
@@ -134,6 +135,21 @@ def _review(item: DocumentView) -> rx.Component:
     )
 
 
+def _labelled_upload(*children: rx.Component, **props) -> rx.Component:
+    """rx.upload.root whose hidden file input has a name for screen readers
+    (Reflex gives it none; axe-core: "Form elements must have labels")."""
+    zone = rx.upload.root(*children, **props)
+    for child in zone.children[0].children:
+        if getattr(child, "tag", "") == "input":
+            child.custom_attrs["aria-label"] = "Choisir des documents à envoyer"
+    return zone
+
+
+def _visible_row(item: DocumentView) -> rx.Component:
+    """A document waiting for its delete ("Annuler" still possible) is not shown."""
+    return rx.cond(UndoState.hidden_keys.contains(undo_key("document", item.id)), rx.fragment(), _document_row(item))
+
+
 def _document_row(item: DocumentView) -> rx.Component:
     return rx.box(
         rx.hstack(
@@ -171,7 +187,7 @@ def _document_row(item: DocumentView) -> rx.Component:
                     variant="ghost",
                     color_scheme="red",
                     aria_label="Supprimer le document",
-                    on_click=DocumentsState.delete_document(item.id),
+                    on_click=UndoState.request_delete("document", item.id, item.name),
                     class_name="delete-document",
                 ),
                 spacing="1",
@@ -259,7 +275,7 @@ def documents_card() -> rx.Component:
                 size="2",
                 color_scheme="gray",
             ),
-            rx.upload.root(
+            _labelled_upload(
                 rx.vstack(
                     rx.icon("cloud-upload", size=28, color=rx.color("accent", 10)),
                     rx.text("Glissez vos documents ici", weight="medium"),
@@ -293,7 +309,7 @@ def documents_card() -> rx.Component:
                     width="100%",
                 ),
             ),
-            rx.vstack(rx.foreach(DocumentsState.items, _document_row), spacing="2", width="100%", id="document-list"),
+            rx.vstack(rx.foreach(DocumentsState.items, _visible_row), spacing="2", width="100%", id="document-list"),
             spacing="3",
             width="100%",
         ),

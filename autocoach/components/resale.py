@@ -5,11 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from autocoach.components.forms import LABEL_STYLE
-from autocoach.state.resale import Criterion, PastAd, ResaleState
-
-
-def _criterion(item: Criterion) -> rx.Component:
-    return rx.data_list.item(rx.data_list.label(item.label), rx.data_list.value(item.value))
+from autocoach.state.resale import FormFieldView, PastAd, ResaleState
 
 
 def _bullet(text: rx.Var) -> rx.Component:
@@ -17,25 +13,118 @@ def _bullet(text: rx.Var) -> rx.Component:
 
 
 def _past(item: PastAd) -> rx.Component:
-    return rx.text(rx.text.strong(item.when), " · ", item.source, " · ", item.title, size="1", color_scheme="gray")
+    return rx.flex(
+        rx.vstack(
+            rx.text(item.title, size="2", weight="medium"),
+            rx.text(item.when, " · ", item.source, " · ", item.price, size="1", color_scheme="gray"),
+            spacing="0",
+            flex="1 1 12rem",
+            min_width="0",
+        ),
+        rx.button(
+            rx.icon("history", size=14),
+            "Restaurer",
+            size="1",
+            variant="soft",
+            on_click=ResaleState.restore_version(item.ad_id),
+            class_name="restore-version",
+            aria_label="Restaurer la version « " + item.title + " »",
+        ),
+        gap="0.5rem",
+        align="center",
+        wrap="wrap",
+        width="100%",
+        class_name="ad-version",
+    )
+
+
+def _platform_select(select_id: str) -> rx.Component:
+    return rx.hstack(
+        rx.el.label("Plateforme", html_for=select_id, style=LABEL_STYLE),
+        rx.el.select(
+            rx.el.option("LeBonCoin", value="leboncoin"),
+            rx.el.option("La Centrale", value="lacentrale"),
+            id=select_id,
+            value=ResaleState.platform,
+            on_change=ResaleState.set_platform,
+            class_name="native-select",
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def _regenerate() -> rx.Component:
+    """"Régénérer" asks first when the ad holds the owner's own words."""
+    return rx.alert_dialog.root(
+        rx.button(
+            rx.icon("refresh-cw", size=14),
+            "Régénérer",
+            variant="soft",
+            size="2",
+            on_click=ResaleState.ask_regenerate,
+            loading=ResaleState.generating,
+            id="regenerate-ad",
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remplacer votre texte ?"),
+            rx.alert_dialog.description(
+                "Une nouvelle rédaction remplacera l'annonce que vous avez modifiée. "
+                "Votre version reste dans les versions précédentes : vous pourrez la restaurer.",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Garder mon texte", variant="soft", color_scheme="gray", id="keep-ad")),
+                rx.alert_dialog.action(rx.button("Remplacer", on_click=ResaleState.confirm_regenerate, id="confirm-regenerate")),
+                gap="0.75rem",
+                justify="end",
+                wrap="wrap",
+                margin_top="1rem",
+            ),
+        ),
+        open=ResaleState.regenerate_open,
+        on_open_change=ResaleState.set_regenerate_open,
+    )
+
+
+def _form_field(item: FormFieldView) -> rx.Component:
+    return rx.box(
+        rx.flex(
+            rx.text(item.label, size="2", weight="medium"),
+            rx.cond(item.note != "", rx.text(item.note, size="1", color_scheme=rx.cond(item.too_long, "red", "gray"))),
+            rx.spacer(),
+            rx.icon_button(
+                rx.icon("copy", size=14),
+                size="1",
+                variant="soft",
+                on_click=[rx.set_clipboard(item.value), rx.toast.success("Copié : " + item.label)],
+                aria_label="Copier : " + item.label,
+                class_name="copy-field",
+                custom_attrs={"data-field": item.field_id},
+            ),
+            gap="0.5rem",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.text(item.value, size="2", white_space="pre-line", class_name="form-field-value"),
+        class_name="form-field",
+        custom_attrs={"data-field": item.field_id},
+        padding_y="0.5rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%",
+    )
 
 
 def _ad_editor() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
+        rx.flex(
             rx.badge(ResaleState.ad_source, variant="soft"),
+            _platform_select("ad-platform-switch"),
             rx.spacer(),
-            rx.button(
-                rx.icon("refresh-cw", size=14),
-                "Régénérer",
-                variant="soft",
-                size="2",
-                on_click=ResaleState.generate(True),
-                loading=ResaleState.generating,
-                id="regenerate-ad",
-            ),
+            _regenerate(),
             width="100%",
             align="center",
+            gap="0.75rem",
+            wrap="wrap",
         ),
         rx.cond(
             ResaleState.missing.length() > 0,
@@ -58,13 +147,23 @@ def _ad_editor() -> rx.Component:
                     rx.hstack(
                         rx.el.label("Titre", html_for="ad-title", style=LABEL_STYLE),
                         rx.spacer(),
-                        rx.text(ResaleState.title_length, " / ", ResaleState.title_max, size="1", color_scheme="gray", id="title-count"),
+                        rx.text(
+                            ResaleState.title_length, " / ", ResaleState.title_max, " (", ResaleState.platform_label, ")",
+                            size="1", color_scheme=rx.cond(ResaleState.title_too_long, "red", "gray"), id="title-count",
+                        ),
                         width="100%",
                     ),
                     rx.hstack(
                         rx.input(id="ad-title", name="title", value=ResaleState.ad_title, on_change=ResaleState.set_ad_title, width="100%", size="3"),
                         rx.icon_button(rx.icon("copy", size=16), on_click=ResaleState.copy_title, variant="soft", aria_label="Copier le titre", id="copy-title", type="button"),
                         width="100%",
+                    ),
+                    rx.cond(
+                        ResaleState.title_too_long,
+                        rx.text(
+                            "Trop long pour ", ResaleState.platform_label, " : ", ResaleState.title_max,
+                            " caractères au plus.", size="1", color_scheme="red", id="title-too-long", role="status",
+                        ),
                     ),
                     spacing="1",
                     width="100%",
@@ -82,7 +181,7 @@ def _ad_editor() -> rx.Component:
                 ),
                 rx.grid(
                     rx.vstack(
-                        rx.el.label("Prix affiché (€ TTC)", html_for="ad-price", style=LABEL_STYLE),
+                        rx.el.label("Prix affiché (€)", html_for="ad-price", style=LABEL_STYLE),
                         rx.input(id="ad-price", name="price", value=ResaleState.ad_price, on_change=ResaleState.set_ad_price, input_mode="numeric", width="100%"),
                         spacing="1",
                     ),
@@ -116,20 +215,28 @@ def _ad_editor() -> rx.Component:
             width="100%",
             id="ad-form",
         ),
-        rx.heading("Critères de l'annonce", as_="h3", size="3", margin_top="0.5rem"),
-        rx.data_list.root(rx.foreach(ResaleState.criteria, _criterion), size="2", id="ad-criteria"),
-        rx.heading("Exporter", as_="h3", size="3", margin_top="0.5rem"),
+        rx.heading("Publier sur ", ResaleState.platform_label, as_="h3", size="3", margin_top="0.5rem"),
+        rx.text(
+            "Les champs du formulaire du site, dans son ordre : copiez-les un par un (ce qui est enregistré ci-dessus).",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.box(rx.foreach(ResaleState.form_fields, _form_field), id="ad-criteria", width="100%"),
         rx.flex(
-            rx.button(rx.icon("file-text", size=14), "LeBonCoin (texte)", variant="outline", size="2", on_click=ResaleState.download_text("leboncoin"), id="export-leboncoin-txt"),
-            rx.button(rx.icon("braces", size=14), "LeBonCoin (JSON)", variant="outline", size="2", on_click=ResaleState.download_json("leboncoin"), id="export-leboncoin-json"),
-            rx.button(rx.icon("file-text", size=14), "La Centrale (texte)", variant="outline", size="2", on_click=ResaleState.download_text("lacentrale"), id="export-lacentrale-txt"),
-            rx.button(rx.icon("braces", size=14), "La Centrale (JSON)", variant="outline", size="2", on_click=ResaleState.download_json("lacentrale"), id="export-lacentrale-json"),
+            rx.button(rx.icon("file-text", size=14), "Fichier LeBonCoin (.txt)", variant="outline", size="2", on_click=ResaleState.download_text("leboncoin"), id="export-leboncoin-txt"),
+            rx.button(rx.icon("file-text", size=14), "Fichier La Centrale (.txt)", variant="outline", size="2", on_click=ResaleState.download_text("lacentrale"), id="export-lacentrale-txt"),
             gap="0.5rem",
             wrap="wrap",
         ),
         rx.cond(
             ResaleState.past_ads.length() > 0,
-            rx.vstack(rx.text("Versions précédentes", size="2", weight="medium"), rx.foreach(ResaleState.past_ads, _past), spacing="1", id="ad-history"),
+            rx.vstack(
+                rx.heading("Versions précédentes", as_="h3", size="3", margin_top="0.5rem"),
+                rx.foreach(ResaleState.past_ads, _past),
+                spacing="2",
+                id="ad-history",
+                width="100%",
+            ),
         ),
         spacing="3",
         width="100%",
@@ -143,18 +250,7 @@ def _start() -> rx.Component:
             "techniques, Histovec), avec les mentions obligatoires et le prix conseillé.",
             color_scheme="gray",
         ),
-        rx.hstack(
-            rx.el.label("Plateforme", html_for="ad-platform", style=LABEL_STYLE),
-            rx.el.select(
-                rx.el.option("LeBonCoin", value="leboncoin"),
-                rx.el.option("La Centrale", value="lacentrale"),
-                id="ad-platform",
-                value=ResaleState.platform,
-                on_change=ResaleState.set_platform,
-            ),
-            align="center",
-            spacing="2",
-        ),
+        _platform_select("ad-platform"),
         rx.button(
             rx.icon("wand-sparkles", size=16),
             "Rédiger mon annonce",

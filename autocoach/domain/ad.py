@@ -13,9 +13,11 @@ Two steps, both pure:
 
 Legal mentions of a used-car ad (domain brief, "Selling"): make, model,
 version; month and year of first registration; mileage, or "kilométrage
-compteur non garanti" when it cannot be justified; price TTC. They are always
+compteur non garanti" when it cannot be justified; the price. They are always
 in the description and listed in `Ad.legal_mentions`; the ones the data lacks
-are listed in `Ad.missing_legal` so the UI can ask for them.
+are listed in `Ad.missing_legal` so the UI can ask for them. The price is
+written without "TTC": a private seller charges no VAT, and "TTC" reads as a
+professional's price (the law asks for the all-in price, which this is).
 
 Mileage "backed by a document" (see `mileage_evidence`): the odometer history
 shows no rollback or implausible pace, and a reading from a document (CT,
@@ -39,6 +41,7 @@ from autocoach.domain.odometer import MAX_PLAUSIBLE_KM_PER_YEAR, ROLLBACK_TOLERA
 from autocoach.domain.reliability import maintenance_history
 from autocoach.domain.rules import add_months, sale_inspection_check
 from autocoach.domain.vocabulary import FUEL_TYPES, GEARBOXES
+from autocoach.domain.wording import lower_first
 
 __all__ = [
     "AD_VARIANTS",
@@ -54,6 +57,11 @@ __all__ = [
     "generate_ad",
     "export_ad",
     "ad_as_text",
+    "FormField",
+    "form_fields",
+    "price_line",
+    "replace_price",
+    "text_with_price",
 ]
 
 # Number of phrasings of every sentence: variants 0..AD_VARIANTS-1 all differ,
@@ -198,7 +206,7 @@ class AdFacts:
     histovec_clean: bool = False  # report read and no gage/opposition/vol/...
     situation_issues: tuple[str, ...] = ()  # labels of active administrative flags
     crit_air_label: str | None = None  # "Crit'Air 1", "Non classé"; None if unknown
-    price: int = 0  # € TTC, the price to display
+    price: int = 0  # €, all in, the price to display
     negotiation_margin: int = 0  # € the seller may concede
     sale_ct_note: str | None = None  # CT situation for a sale (French)
     odometer_doubt: bool = False  # rollback or implausible pace detected
@@ -380,7 +388,7 @@ class Ad:
     title: str
     description: str
     criteria: Mapping[str, str]  # criterion id -> value, in listing order
-    price: int  # € TTC
+    price: int  # €, all in
     negotiation_margin: int  # €, for the seller's eyes only
     legal_mentions: tuple[str, ...]
     seller_reminders: tuple[str, ...]
@@ -390,7 +398,7 @@ class Ad:
 
     @property
     def price_text(self) -> str:
-        return f"{format_eur(self.price)} TTC"
+        return format_eur(self.price)
 
 
 def _platform(platform: str) -> Platform:
@@ -690,7 +698,7 @@ def _price_paragraph(f: AdFacts, v: int) -> str:
         ),
         v,
     )
-    return f"Prix : {format_eur(f.price)} TTC.\n{closer}"
+    return f"{price_line(f.price)}.\n{closer}"
 
 
 def _description(f: AdFacts, v: int) -> str:
@@ -744,7 +752,7 @@ def _legal(f: AdFacts) -> tuple[tuple[str, ...], tuple[str, ...]]:
         lines.append(f"Kilométrage : {format_km(f.mileage)}")
     else:
         lines.append(f"Kilométrage : {format_km(f.mileage)} ({NOT_GUARANTEED})")
-    lines.append(f"Prix : {format_eur(f.price)} TTC")
+    lines.append(price_line(f.price))
     if f.price <= 0:
         missing.append("Prix de vente")
     return tuple(lines), tuple(missing)
@@ -754,7 +762,7 @@ def _reminders(f: AdFacts, platform: Platform, missing: tuple[str, ...]) -> tupl
     out = [f"Information obligatoire manquante : {m}. Complétez la fiche du véhicule." for m in missing]
     if f.situation_issues:
         out.append(
-            "Situation administrative : " + ", ".join(f.situation_issues).lower() + " — à régulariser avant la vente, "
+            "Situation administrative : " + ", ".join(lower_first(i) for i in f.situation_issues) + " — à régulariser avant la vente, "
             "sinon l'acheteur ne pourra pas immatriculer le véhicule."
         )
     if f.odometer_doubt:
@@ -805,7 +813,7 @@ def _photos(f: AdFacts) -> tuple[str, ...]:
     ]
     if f.fuel_type in ("electrique", "hybride_rechargeable"):
         shots.append("Capture du rapport d'état de santé de la batterie (SoH)")
-        shots.append("Câble(s) de recharge, s'ils sont fournis")
+        shots.append("Câbles de recharge, s'ils sont fournis")
     if f.invoice_count:
         shots.append("Dossier de factures étalé (kilométrages et dates lisibles, coordonnées masquées)")
     if f.last_inspection is not None:
@@ -845,11 +853,120 @@ def _labelled_criteria(ad: Ad, platform: Platform) -> list[tuple[str, str, str]]
 
 
 def ad_as_text(ad: Ad) -> str:
-    """Copy-paste text: title, blank line, description, criteria, price."""
+    """Copy-paste text: title, blank line, description, criteria, and the price
+    once (after the criteria only when the description does not give it)."""
     p = _platform(ad.platform)
-    criteria = "\n".join(f"{label} : {value}" for _, label, value in _labelled_criteria(ad, p))
-    blocks = [ad.title, ad.description, criteria, f"Prix : {ad.price_text}"]
+    return text_with_price(ad.title, ad.description, _labelled_criteria(ad, p), ad.price)
+
+
+def price_line(price: int) -> str:
+    """"Prix : 9 490 €" (no "TTC": see the module docstring)."""
+    return f"Prix : {format_eur(price)}"
+
+
+_SPACES = "[ \u00a0\u202f.]?"
+
+
+def _price_pattern(price: int) -> re.Pattern[str]:
+    """A euro amount however it was typed: "9 300 €", "9300€", "9.300 euros",
+    optionally followed by "TTC". A bare number (a mileage, a year) never matches."""
+    digits = str(abs(int(price)))
+    groups = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    number = _SPACES.join(groups)
+    return re.compile(rf"(?<![\d\u202f.,]){number}(?:,00)?[ \u00a0\u202f]?(?:€|euros?\b)(?:[ \u00a0]TTC\b)?")
+
+
+def replace_price(text: str, old_price: int, new_price: int) -> str:
+    """The owner set a new price: every mention of the old one in the text
+    becomes the new one, so the ad never shows two prices."""
+    if old_price == new_price or old_price <= 0:
+        return text
+    return _price_pattern(old_price).sub(format_eur(new_price), text)
+
+
+def mentions_price(text: str, price: int) -> bool:
+    return price > 0 and _price_pattern(price).search(text) is not None
+
+
+def text_with_price(
+    title: str, description: str, criteria: Iterable[tuple[str, str, str]], price: int
+) -> str:
+    """The whole ad to paste: title, description, "label : value" criteria, and
+    the price line only when the description does not already give the price."""
+    lines = "\n".join(f"{label} : {value}" for _, label, value in criteria)
+    blocks = [title, description, lines, "" if mentions_price(description, price) else price_line(price)]
     return "\n\n".join(b for b in blocks if b) + "\n"
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a site's ad form, with what to paste into it."""
+
+    id: str  # "titre", "prix", "description" or a criterion id
+    label: str  # the site's own label
+    value: str
+    limit: int | None = None  # characters the site accepts (title only)
+
+
+# The fields of each site's ad form, in the order the form asks for them
+# (observed on the sites' private-seller forms; criteria the ad lacks are skipped).
+FORM_ORDER: dict[str, tuple[str, ...]] = {
+    "leboncoin": (
+        "titre", "marque", "modele", "annee", "mise_en_circulation", "kilometrage", "carburant",
+        "boite", "puissance_fiscale", "puissance", "couleur", "crit_air", "description", "prix",
+    ),
+    "lacentrale": (
+        "marque", "modele", "version", "annee", "mise_en_circulation", "kilometrage", "carburant",
+        "boite", "puissance_fiscale", "puissance", "couleur", "crit_air", "prix", "titre", "description",
+    ),
+}
+_FORM_LABELS = {
+    "leboncoin": {"titre": "Titre de l'annonce", "description": "Description", "prix": "Prix"},
+    "lacentrale": {"titre": "Titre de l'annonce", "description": "Commentaire du vendeur", "prix": "Prix de vente"},
+}
+
+
+def form_fields(
+    platform: str,
+    *,
+    title: str,
+    description: str,
+    price: int,
+    criteria: Mapping[str, str],
+    title_max: int,
+) -> tuple[FormField, ...]:
+    """What to paste into each field of the site's form, in its order. The
+    version is part of LeBonCoin's title, not a field of its own."""
+    p = _platform(platform)
+    own = _FORM_LABELS[p.id]
+    values = {
+        **{k: v for k, v in criteria.items() if v},
+        "titre": title,
+        "description": description,
+        "prix": str(price) if price > 0 else "",
+    }
+    return tuple(
+        FormField(
+            key,
+            own.get(key) or p.field_labels.get(key, key),
+            _digits(values[key]) if key in _NUMERIC_FIELDS else values[key],
+            title_max if key == "titre" else None,
+        )
+        for key in FORM_ORDER[p.id]
+        if values.get(key)
+    )
+
+
+# Fields the sites' forms take as a bare number ("63890", not "63 890 km").
+_NUMERIC_FIELDS = ("kilometrage", "puissance_fiscale", "prix")
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit()) or text
 
 
 def export_ad(ad: Ad, platform: str) -> dict[str, Any]:

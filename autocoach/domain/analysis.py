@@ -41,6 +41,7 @@ from autocoach.domain.rules import (
     technical_inspection_status,
     years_between,
 )
+from autocoach.domain.wording import lower_first
 from autocoach.domain.scenarios import Scenario, keep_or_sell_scenarios
 from autocoach.domain.territory import ZfeVerdict, big_city_ban, zfe_verdict
 from autocoach.domain.valuation import (
@@ -61,6 +62,7 @@ __all__ = [
     "SourceRef",
     "analyze",
     "inputs_hash",
+    "most_urgent_alert",
     "sale_checklist",
     "SEVERITIES",
 ]
@@ -552,8 +554,20 @@ def _summary(label, facts, km, score, total, lines, resale, ct, alerts) -> str: 
     if resale.best_time_label.startswith("Vente impossible"):
         parts.append(f"{resale.best_time_label}.")
     elif resale.best_time_to_sell is not None:
-        parts.append(f"Meilleur moment pour vendre : {resale.best_time_label[0].lower()}{resale.best_time_label[1:]}.")
+        parts.append(f"Meilleur moment pour vendre : {lower_first(resale.best_time_label)}.")
     critical = sum(1 for a in alerts if a.severity == "critical")
     if critical:
         parts.append(f"Attention : {critical} alerte{'s' if critical > 1 else ''} importante{'s' if critical > 1 else ''} à traiter.")
     return " ".join(parts)
+
+
+def most_urgent_alert(alerts: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The alert an owner should read first, from stored (JSON) alerts: the
+    most severe, then the earliest deadline; an undated alert of a higher
+    severity comes before a dated one of a lower severity."""
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    ranked = sorted(
+        alerts,
+        key=lambda a: (order.get(a.get("severity", ""), len(order)), a.get("due_date") or "9999-12-31"),
+    )
+    return ranked[0] if ranked else None

@@ -25,6 +25,7 @@ from autocoach.domain.rules import (
 )
 from autocoach.domain.valuation import new_price_for, round_to_50, valuation_context, vehicle_value
 from autocoach.domain.vocabulary import FUEL_TYPES
+from autocoach.domain.wording import lower_first
 
 __all__ = ["Comparison", "compare_models", "NEIGHBOUR_SEGMENTS"]
 
@@ -145,8 +146,8 @@ def compare_models(
         ).score
         note = "Même année et même kilométrage que votre véhicule"
         note += "." if same else (
-            f", en version {FUEL_TYPES.get(fuel, fuel).lower()} "
-            f"(pas de version {FUEL_TYPES.get(facts.fuel_type, facts.fuel_type).lower()} au catalogue)."
+            f", en version {lower_first(FUEL_TYPES.get(fuel, fuel))} "
+            f"(pas de version {lower_first(FUEL_TYPES.get(facts.fuel_type, facts.fuel_type))} au catalogue)."
         )
         result.append(
             Comparison(

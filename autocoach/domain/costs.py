@@ -37,6 +37,7 @@ from autocoach.domain.formatting import (
 )
 from autocoach.domain.rules import TechnicalInspectionStatus, add_months, estimated_when, years_between
 from autocoach.domain.territory import carte_grise_rate, insurance_yearly
+from autocoach.domain.wording import segment_noun, with_article
 
 __all__ = [
     "CostLine",
@@ -117,7 +118,7 @@ def consumption_for(
     variant = spec.fuels.get(fuel) if spec is not None else None
     if variant is None and fuel == "autre" and spec is not None:
         variant = spec.variant(fuel)  # unknown energy: the petrol engine's figures
-    source = f"{spec.label}" if spec is not None and variant is not None else f"moyenne segment {segment.label.lower()}"
+    source = f"{spec.label}" if spec is not None and variant is not None else f"moyenne segment {segment_noun(segment.id, segment.label).text}"
     if variant is not None:
         litres = variant.litres_per_100km or 0.0
         kwh = variant.kwh_per_100km or 0.0
@@ -195,8 +196,8 @@ def _insurance_line(
     amount = monthly * segment.insurance_factor
     basis = (
         f"Prime moyenne de {format_eur(monthly)}/mois ({where} ; La Tribune Auto 2025) "
-        f"× {format_decimal(segment.insurance_factor, 2)} pour une {segment.label.lower()} "
-        f"(estimation AutoCoach)"
+        f"× {format_decimal(segment.insurance_factor, 2)} pour "
+        f"{with_article(segment_noun(segment.id, segment.label))} (estimation AutoCoach)"
     )
     if age >= prices.insurance_old_car_age:
         amount *= prices.insurance_old_car_factor
@@ -217,7 +218,7 @@ def maintenance_monthly(
     prices = reference.prices
     segment = segment_for(spec, reference)
     amount = segment.maintenance_monthly
-    bits = [f"{format_eur(segment.maintenance_monthly)}/mois pour une {segment.label.lower()}"]
+    bits = [f"{format_eur(segment.maintenance_monthly)}/mois pour {with_article(segment_noun(segment.id, segment.label))}"]
     if make is not None and make.maintenance_factor != 1:
         amount *= make.maintenance_factor
         bits.append(f"× {format_decimal(make.maintenance_factor, 2)} ({make.name})")
@@ -281,7 +282,12 @@ def _ct_line(reference: ReferenceData, as_of: date, ct: TechnicalInspectionStatu
             "Contrôle technique",
             int(round_half_up(price / 24)),
             f"Un contrôle tous les 2 ans à environ {format_eur(price)} (tarifs libres, estimation AutoCoach), "
-            + (f"premier {estimated_when(ct.due_date)} (date estimée)." if ct.estimated else f"prochain avant le {format_date(ct.due_date)}."),
+            + (
+                f"premier {estimated_when(ct.due_date)} (date estimée)."
+                if ct.estimated
+                else f"{'échéance dépassée depuis le' if ct.due_date < as_of else 'prochain avant le'} "
+                f"{format_date(ct.due_date)}."
+            ),
         )
     return CostLine(
         "controle_technique",

@@ -29,6 +29,7 @@ from autocoach.domain.facts import Expense, VehicleFacts
 from autocoach.domain.formatting import format_date, format_decimal, format_km, round_half_up
 from autocoach.domain.odometer import OdometerReport
 from autocoach.domain.rules import add_fraction_of_years, add_years, estimated_when, years_between
+from autocoach.domain.wording import count
 
 __all__ = [
     "BASE_SCORE",
@@ -323,7 +324,17 @@ def _owners_factor(previous: int | None) -> ReliabilityFactor:
     return ReliabilityFactor("proprietaires", "Propriétaires", weight, f"{previous} propriétaires avant vous : historique plus difficile à reconstituer.")
 
 
-def _maintenance_factor(history: MaintenanceHistory, schedule: str = "") -> ReliabilityFactor:
+def _window_words(history: MaintenanceHistory, registration: date) -> str:
+    """The period the count covers, said as it is: the whole life of a young
+    car, or only the last years of an older one."""
+    if history.window_start > registration:
+        return f"sur les {count(MAINTENANCE_WINDOW_YEARS, 'dernière année', 'dernières années')}"
+    return f"en {format_decimal(history.years, 1)} ans, depuis la mise en circulation"
+
+
+def _maintenance_factor(
+    history: MaintenanceHistory, registration: date, schedule: str = ""
+) -> ReliabilityFactor:
     label = "Entretien"
     if history.status == "not_required":
         return ReliabilityFactor("entretien", label, 0.0, f"Entretien : {schedule}, l'absence de révision n'est pas pénalisée.")
@@ -332,7 +343,9 @@ def _maintenance_factor(history: MaintenanceHistory, schedule: str = "") -> Reli
     if history.status == "none":
         return ReliabilityFactor("entretien", label, -0.3, "Aucune facture d'entretien enregistrée : l'entretien ne peut pas être vérifié. Ajoutez vos factures.")
     per_year = format_decimal(history.coverage or 0.0, 1)
-    period = f"{history.services} entretien(s) en {format_decimal(history.years, 1)} ans ({per_year} par an)"
+    period = f"{count(history.services, 'entretien', zero='Aucun entretien')} {_window_words(history, registration)}"
+    if history.services:
+        period += f" ({per_year} par an)"
     if history.status == "regular":
         return ReliabilityFactor("entretien", label, 0.7, f"{period} : entretien régulier, documenté par factures.")
     if history.status == "partial":
@@ -354,7 +367,7 @@ def _ct_factor(facts: VehicleFacts, as_of: date, age: float) -> ReliabilityFacto
     if last.result == "favorable":
         defects = min(5, len(last.defects))
         weight = 0.3 - 0.1 * defects + past
-        detail = f" avec {len(last.defects)} défaillance(s) mineure(s) notée(s)" if last.defects else " sans défaillance notée"
+        detail = f" avec {count(len(last.defects), 'défaillance mineure notée')}" if last.defects else " sans défaillance notée"
         sentence = f"Dernier contrôle favorable le {when}{detail}."
     elif last.result == "defavorable_majeur":
         weight = -1.0 + past
@@ -366,7 +379,7 @@ def _ct_factor(facts: VehicleFacts, as_of: date, age: float) -> ReliabilityFacto
         weight = -0.3 + past
         sentence = f"Contrôle du {when} ajourné : il n'a pas pu être réalisé."
     if older_bad:
-        sentence += f" {older_bad} contrôle(s) défavorable(s) plus ancien(s) dans l'historique."
+        sentence += f" {count(older_bad, 'contrôle défavorable plus ancien')} dans l'historique."
     return ReliabilityFactor("controle_technique", label, round_half_up(weight, 2), sentence)
 
 
@@ -403,7 +416,11 @@ def assess_reliability(
     if not typical:
         factors.append(_owners_factor(facts.previous_owners))
         interval, schedule = service_schedule(facts, make, reference)
-        factors.append(_maintenance_factor(history or maintenance_history(facts, as_of, interval), schedule))
+        factors.append(
+            _maintenance_factor(
+                history or maintenance_history(facts, as_of, interval), facts.registration_date, schedule
+            )
+        )
         factors.append(_ct_factor(facts, as_of, age))
 
     # A typical car of another model (comparisons) has no known version: only
@@ -446,7 +463,7 @@ def assess_reliability(
             factors.append(ReliabilityFactor("histovec_vol", "Vol déclaré", -1.0, "Histovec signale un vol : véhicule ou titre déclaré volé."))
         if facts.claims_count:
             weight = max(-0.9, -0.3 * facts.claims_count)
-            factors.append(ReliabilityFactor("histovec_sinistres", "Sinistres", round_half_up(weight, 2), f"{facts.claims_count} sinistre(s) expertisé(s) dans l'historique Histovec."))
+            factors.append(ReliabilityFactor("histovec_sinistres", "Sinistres", round_half_up(weight, 2), f"{count(facts.claims_count, 'sinistre expertisé')} dans l'historique Histovec."))
 
     raw = BASE_SCORE + sum(f.weight for f in factors)
     score = min(10.0, max(1.0, round_half_up(raw, 1)))

@@ -230,6 +230,13 @@ def technical_inspection_status(
             f"{format_date(due)} : ajoutez le dernier procès-verbal ou le rapport Histovec pour "
             f"connaître la prochaine échéance (rouler sans contrôle valide : amende de {CT_FINE_EUR} €)."
         )
+    elif overdue and kind == "periodique" and "prochain" in reason:
+        # A date already past is never the "prochain" contrôle.
+        reason = (
+            f"Dernier contrôle le {format_date(last.date)} : le suivant était à faire avant le "
+            f"{format_date(due)}, la date est dépassée. Faites-le sans attendre (rouler sans "
+            f"contrôle valide : amende de {CT_FINE_EUR} €)."
+        )
     estimated = estimated_registration and all(i.result == "ajourne" for i in history)
     if estimated:
         if kind == "inconnu":

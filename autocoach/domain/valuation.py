@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date
 
-from autocoach.data import DepreciationProfile, MakeSpec, ModelSpec, ReferenceData, ValuationParams
+from autocoach.data import DepreciationProfile, MakeSpec, ModelSpec, ReferenceData, SegmentSpec, ValuationParams
 from autocoach.domain.facts import VehicleFacts
 from autocoach.domain.formatting import (
     format_date,
@@ -45,6 +45,7 @@ from autocoach.domain.rules import (
     add_years,
     estimated_when,
 )
+from autocoach.domain.wording import count, lower_first, segment_noun
 
 __all__ = [
     "ValuationContext",
@@ -130,6 +131,12 @@ class ResaleAdvice:
 # Pure building blocks
 
 
+def _of(segment: SegmentSpec) -> str:
+    """"d'une compacte", "d'un SUV urbain"."""
+    noun = segment_noun(segment.id, segment.label)
+    return f"d'{'une' if noun.feminine else 'un'} {noun.text}"
+
+
 def new_price_for(
     facts: VehicleFacts, spec: ModelSpec | None, reference: ReferenceData
 ) -> tuple[float, str]:
@@ -142,7 +149,7 @@ def new_price_for(
         segment = reference.segments["C"]
         price = segment.new_price
         basis = (
-            f"modèle absent du catalogue : prix neuf moyen d'une {segment.label.lower()} "
+            f"modèle absent du catalogue : prix neuf moyen {_of(segment)} "
             f"({format_eur(price)}), fourchette élargie"
         )
     years_back = max(0, params.price_reference_year - facts.year)
@@ -258,7 +265,7 @@ def valuation_context(
         apply(0.80, "procédure véhicule endommagé")
     elif facts.claims_count:
         n = min(3, facts.claims_count)
-        apply(1 - 0.03 * n, f"{facts.claims_count} sinistre(s) expertisé(s)")
+        apply(1 - 0.03 * n, count(facts.claims_count, "sinistre expertisé"))
     for applied in applicable_weaknesses(facts, spec, reference):
         effect = market["weakness_effects"].get(applied.weakness.id)
         if effect is None or (as_of is not None and as_of < date.fromisoformat(effect["since"])):
@@ -543,7 +550,7 @@ def resale_advice(
         parts.append(
             f"La distribution est à faire ou à justifier : un acheteur déduira environ {format_eur(belt_cost)} du prix."
         )
-    parts.append(f"Meilleur moment pour vendre : {label[0].lower()}{label[1:]}. {reason}")
+    parts.append(f"Meilleur moment pour vendre : {lower_first(label)}. {reason}")
     return ResaleAdvice(
         value_low=estimate.value_low,
         value_estimate=estimate.value,

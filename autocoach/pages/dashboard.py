@@ -62,7 +62,6 @@ def _vehicle_card(card: VehicleCard) -> rx.Component:
         href=card.href,
         underline="none",
         color="inherit",
-        aria_label=card.title,
     )
 
 

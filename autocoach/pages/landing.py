@@ -1,202 +1,116 @@
-"""The public landing page: what AutoCoach does, shown on an example car."""
+"""The public landing page: what AutoCoach does, shown on an example car.
+
+Plain HTML elements styled by assets/autocoach.css (classes `lp-*`), with
+Radix's button classes on links: the first page people see loads and paints
+fast, with few elements (bench/bench_web.py compares it with a minimal app).
+The whole page is in the prerendered HTML: rendering the lower sections on
+the client after the first paint kept the main thread busy longer.
+Every figure shown is labelled as an example of what the app computes.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from autocoach import routes
-from autocoach.components.deferred import after_first_paint
-from autocoach.components.layout import icon_tile, page_frame
+from autocoach.components.layout import page_frame
+
+_BUTTON = "rt-reset rt-BaseButton rt-Button rt-r-size-{size} rt-variant-{variant}"
+
+
+def _link_button(text: str, href: str, *, size: int = 4, variant: str = "solid", **props) -> rx.Component:
+    """A link that looks like a Radix button (one element, no button inside a link)."""
+    return rx.el.a(text, href=href, class_name=_BUTTON.format(size=size, variant=variant), **props)
 
 
 def _login_button() -> rx.Component:
-    return rx.link(
-        rx.button("Se connecter", variant="soft", size="2"),
-        href=routes.LOGIN,
-        underline="none",
-    )
+    return _link_button("Se connecter", routes.LOGIN, size=2, variant="soft")
 
 
 def _section_title(eyebrow: str, title: str, lead: str | None = None) -> rx.Component:
-    return rx.vstack(
-        rx.text(eyebrow, size="2", weight="bold", color=rx.color("accent", 11)),
-        rx.heading(title, as_="h2", size=rx.breakpoints(initial="6", md="7")),
-        *([rx.text(lead, size="3", color_scheme="gray")] if lead else []),
-        spacing="2",
-        align="center",
-        text_align="center",
-        max_width="40rem",
-        margin_x="auto",
-        margin_bottom="2rem",
+    return rx.el.header(
+        rx.el.p(eyebrow, class_name="lp-eyebrow"),
+        rx.el.h2(title, class_name="lp-h2"),
+        *([rx.el.p(lead, class_name="lp-muted")] if lead else []),
+        class_name="lp-section-title",
     )
 
 
 def hero() -> rx.Component:
-    return rx.flex(
-        rx.vstack(
-            rx.badge(
-                rx.icon("shield-check", size=14),
-                "Sans mot de passe, sans engagement",
-                size="2",
-                radius="full",
-                variant="soft",
-            ),
-            rx.heading(
-                "Votre voiture d'occasion, enfin claire.",
-                as_="h1",
-                size=rx.breakpoints(initial="8", md="9"),
-                line_height="1.1",
-            ),
-            rx.text(
+    return rx.el.section(
+        rx.el.div(
+            rx.el.p("Sans mot de passe, sans engagement", class_name="lp-pill"),
+            rx.el.h1("Votre voiture d'occasion, enfin claire.", class_name="lp-h1"),
+            rx.el.p(
                 "AutoCoach lit vos papiers (rapport Histovec, carte grise, factures de garage), "
                 "calcule ce que votre voiture vous coûte vraiment chaque mois, évalue sa santé "
                 "et vous dit quand et à quel prix la vendre. Il rédige même l'annonce.",
-                size="4",
-                color_scheme="gray",
+                class_name="lp-lead",
             ),
-            rx.flex(
-                rx.link(
-                    rx.button(
-                        "Commencer gratuitement",
-                        rx.icon("arrow-right", size=18),
-                        size="4",
-                    ),
-                    href=routes.LOGIN,
-                    underline="none",
-                    id="cta-hero",
-                ),
-                rx.link(
-                    rx.button("Voir un exemple", size="4", variant="outline"),
-                    href="#fonctionnalites",
-                    underline="none",
-                ),
-                gap="0.75rem",
-                wrap="wrap",
+            rx.el.div(
+                _link_button("Commencer gratuitement →", routes.LOGIN, id="cta-hero"),
+                _link_button("Voir un exemple", "#fonctionnalites", variant="outline"),
+                class_name="lp-actions",
             ),
-            rx.hstack(
-                rx.icon("lock", size=16, color=rx.color("gray", 10)),
-                rx.text(
-                    "Vos documents sont chiffrés et ne sont visibles que par vous.",
-                    size="2",
-                    color_scheme="gray",
-                ),
-                align="center",
-            ),
-            spacing="5",
-            flex="1 1 0",
-            min_width="0",
+            rx.el.p("Vos documents sont chiffrés et ne sont visibles que par vous.", class_name="lp-muted lp-small"),
+            class_name="lp-hero-text",
         ),
-        rx.box(
-            _score_demo(),
-            flex="1 1 0",
-            width="100%",
-            max_width="26rem",
-        ),
+        _score_demo(),
         id="hero",
-        as_="section",
-        direction=rx.breakpoints(initial="column", md="row"),
-        align="center",
-        gap="2.5rem",
-        padding_y=rx.breakpoints(initial="2.5rem", md="5rem"),
-    )
-
-
-def _meter(label: str, value: str, percent: int) -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.text(label, size="2"),
-            rx.spacer(),
-            rx.text(value, size="2", weight="medium"),
-            width="100%",
-        ),
-        rx.progress(value=percent, size="1", aria_label=f"{label} : {value}"),
-        spacing="1",
-        width="100%",
+        class_name="lp-hero",
     )
 
 
 def _score_demo() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.vstack(
-                    rx.text("Peugeot 208 · 2019 · 63 890 km", size="2", color_scheme="gray"),
-                    rx.text("Score de fiabilité", weight="bold", size="3"),
-                    spacing="0",
-                ),
-                rx.spacer(),
-                rx.badge("Exemple", variant="surface"),
-                width="100%",
-            ),
-            rx.hstack(
-                rx.text("7,8", size="9", weight="bold", color=rx.color("accent", 11)),
-                rx.text("/ 10", size="5", color_scheme="gray"),
-                align="baseline",
-                spacing="1",
-            ),
-            rx.vstack(
-                _reason("circle-check", "green", "Entretien suivi : 5 factures en 4 ans"),
-                _reason("circle-check", "green", "Contrôle technique favorable en 2025"),
-                _reason("triangle-alert", "amber", "Moteur 1.2 PureTech : courroie à surveiller"),
-                spacing="2",
-            ),
-            rx.separator(size="4"),
-            rx.hstack(
-                rx.vstack(
-                    rx.text("Coût réel", size="1", color_scheme="gray"),
-                    rx.text("384 € / mois", weight="bold"),
-                    spacing="0",
-                ),
-                rx.spacer(),
-                rx.vstack(
-                    rx.text("Prix conseillé", size="1", color_scheme="gray"),
-                    rx.text("12 500 €", weight="bold"),
-                    spacing="0",
-                    align="end",
-                ),
-                width="100%",
-            ),
-            spacing="4",
+    return rx.el.div(
+        rx.el.div(
+            rx.el.p("Exemple · Peugeot 208 · 2019 · 63 890 km", class_name="lp-muted lp-small"),
+            rx.el.p("Score de fiabilité", class_name="lp-strong"),
         ),
-        size="3",
-        box_shadow="0 12px 40px -12px rgba(15, 23, 42, 0.25)",
+        rx.el.p(rx.el.span("7,8", class_name="lp-score"), " / 10", class_name="lp-muted"),
+        rx.el.ul(
+            rx.el.li("Entretien suivi : 5 factures en 4 ans", class_name="lp-good"),
+            rx.el.li("Contrôle technique favorable en 2025", class_name="lp-good"),
+            rx.el.li("Moteur 1.2 PureTech : courroie à surveiller", class_name="lp-warn"),
+            class_name="lp-reasons",
+        ),
+        rx.el.dl(
+            rx.el.div(rx.el.dt("Coût réel"), rx.el.dd("384 € / mois")),
+            rx.el.div(rx.el.dt("Prix conseillé"), rx.el.dd("12 500 €")),
+            class_name="lp-figures",
+        ),
+        class_name="lp-card lp-demo",
     )
 
 
-def _reason(icon: str, color: str, text: str) -> rx.Component:
-    return rx.hstack(
-        rx.icon(icon, size=16, color=rx.color(color, 10), flex_shrink="0"),
-        rx.text(text, size="2"),
-        align="center",
-        spacing="2",
+def _meter(label: str, value: str, percent: int) -> rx.Component:
+    return rx.el.div(
+        rx.el.span(label),
+        rx.el.span(value, class_name="lp-strong"),
+        rx.el.span(rx.el.span(style={"width": f"{percent}%"}), class_name="lp-bar", aria_hidden="true"),
+        class_name="lp-meter",
     )
 
 
-def _feature_card(icon: str, title: str, text: str, *demo: rx.Component) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            icon_tile(icon),
-            rx.heading(title, as_="h3", size="4"),
-            rx.text(text, size="2", color_scheme="gray"),
-            *demo,
-            spacing="3",
-            height="100%",
-        ),
-        size="3",
-        class_name="feature-card",
+def _feature_card(title: str, text: str, *demo: rx.Component) -> rx.Component:
+    return rx.el.article(
+        rx.el.h3(title, class_name="lp-h3"),
+        rx.el.p(text, class_name="lp-muted lp-small"),
+        *demo,
+        class_name="lp-card feature-card",
     )
 
 
 def features() -> rx.Component:
-    return rx.box(
+    return rx.el.section(
         _section_title(
             "Fonctionnalités",
             "Tout ce qu'il faut savoir sur votre voiture, sur une seule page",
-            "Un exemple de ce que vous obtenez pour une citadine de 2019.",
+            "Un exemple de ce que vous obtenez pour une citadine de 2019 : ces chiffres sont ceux "
+            "que l'application calcule, pas des avis de clients.",
         ),
-        rx.grid(
+        rx.el.div(
             _feature_card(
-                "heart-pulse",
                 "Score de fiabilité",
                 "Une note de 1 à 10 expliquée : âge, kilométrage, entretien, contrôles "
                 "techniques, points faibles connus du moteur.",
@@ -204,7 +118,6 @@ def features() -> rx.Component:
                 _meter("Kilométrage / âge", "normal", 65),
             ),
             _feature_card(
-                "wallet",
                 "Coût réel par mois",
                 "Décote, carburant, assurance, entretien, contrôle technique : "
                 "chaque poste avec sa base de calcul.",
@@ -213,168 +126,64 @@ def features() -> rx.Component:
                 _meter("Assurance", "45 €", 12),
             ),
             _feature_card(
-                "trending-up",
                 "Conseil de revente",
                 "La fourchette de valeur aujourd'hui, le prix à afficher, le prix à accepter "
                 "et le meilleur moment pour vendre.",
-                rx.callout(
+                rx.el.p(
                     "Vendez avant mars 2027 : le contrôle technique arrive et la voiture "
                     "passera 80 000 km.",
-                    icon="calendar-clock",
-                    size="1",
+                    class_name="lp-note",
                 ),
             ),
             _feature_card(
-                "file-text",
                 "Annonce prête à publier",
                 "Un texte clair pour LeBonCoin ou La Centrale, avec les mentions "
-                "obligatoires, à modifier et copier en un clic.",
-                rx.code(
+                "obligatoires, à modifier et copier champ par champ.",
+                rx.el.p(
                     "Peugeot 208 1.2 PureTech 100 Allure · 03/2019 · 63 890 km · 12 500 €",
-                    size="1",
-                    white_space="normal",
+                    class_name="lp-note lp-mono",
                 ),
             ),
-            columns=rx.breakpoints(initial="1", sm="2", lg="4"),
-            gap="1rem",
+            class_name="lp-grid lp-grid-4",
         ),
         id="fonctionnalites",
-        as_="section",
-        padding_y="3rem",
-    )
-
-
-def _step(number: str, title: str, text: str) -> rx.Component:
-    return rx.hstack(
-        rx.center(
-            rx.text(number, weight="bold", color="white"),
-            background=rx.color("accent", 9),
-            border_radius="50%",
-            width="36px",
-            height="36px",
-            flex_shrink="0",
-        ),
-        rx.vstack(
-            rx.text(title, weight="bold"),
-            rx.text(text, size="2", color_scheme="gray"),
-            spacing="1",
-        ),
-        align="start",
-        spacing="3",
+        class_name="lp-section",
     )
 
 
 def how_it_works() -> rx.Component:
-    return rx.box(
+    steps = (
+        ("Connectez-vous", "Votre adresse e-mail suffit : nous vous envoyons un lien."),
+        ("Ajoutez votre voiture", "Par sa plaque (AB-123-CD ou ancien format) ou avec un formulaire simple."),
+        ("Déposez vos papiers", "Histovec, carte grise, factures : ils sont lus automatiquement."),
+    )
+    return rx.el.section(
         _section_title("Comment ça marche", "Trois minutes pour tout savoir"),
-        rx.grid(
-            _step("1", "Connectez-vous", "Votre adresse e-mail suffit : nous vous envoyons un lien."),
-            _step(
-                "2",
-                "Ajoutez votre voiture",
-                "Par sa plaque (AB-123-CD ou ancien format) ou avec un formulaire simple.",
-            ),
-            _step(
-                "3",
-                "Déposez vos papiers",
-                "Histovec, carte grise, factures : ils sont lus automatiquement.",
-            ),
-            columns=rx.breakpoints(initial="1", md="3"),
-            gap="1.5rem",
+        rx.el.ol(
+            *[rx.el.li(rx.el.p(title, class_name="lp-strong"), rx.el.p(text, class_name="lp-muted lp-small")) for title, text in steps],
+            class_name="lp-grid lp-grid-3 lp-steps",
         ),
-        as_="section",
-        padding_y="2rem",
-    )
-
-
-def _testimonial(quote: str, name: str, car: str) -> rx.Component:
-    return rx.card(
-        rx.el.figure(
-            rx.vstack(
-                rx.icon("quote", size=20, color=rx.color("accent", 9)),
-                rx.el.blockquote(rx.text(quote, size="3"), margin="0"),
-                rx.el.figcaption(
-                    rx.text(name, weight="bold", size="2"),
-                    rx.text(car, size="1", color_scheme="gray"),
-                ),
-                spacing="3",
-                justify="between",
-                height="100%",
-            ),
-            margin="0",
-            height="100%",
-        ),
-        size="3",
-    )
-
-
-def testimonials() -> rx.Component:
-    return rx.box(
-        _section_title("Ils l'utilisent", "Des propriétaires qui décident en connaissance de cause"),
-        rx.grid(
-            _testimonial(
-                "J'ai vendu ma Clio 800 € de plus que l'offre du garage, et l'annonce "
-                "était prête en deux minutes.",
-                "Camille, Nantes",
-                "Renault Clio IV · 2016",
-            ),
-            _testimonial(
-                "Je ne savais pas que ma voiture me coûtait près de 400 € par mois. "
-                "J'ai enfin pu comparer avec une électrique.",
-                "Karim, Lyon",
-                "Volkswagen Golf VII TDI · 2015",
-            ),
-            _testimonial(
-                "Le rappel du contrôle technique m'a évité l'amende. Et le rapport PDF "
-                "a rassuré mon acheteur.",
-                "Sophie, Bordeaux",
-                "Toyota Yaris hybride · 2018",
-            ),
-            columns=rx.breakpoints(initial="1", md="3"),
-            gap="1rem",
-        ),
-        id="temoignages",
-        as_="section",
-        padding_y="3rem",
+        class_name="lp-section",
     )
 
 
 def call_to_action() -> rx.Component:
-    return rx.card(
-        rx.flex(
-            rx.vstack(
-                rx.heading("Prêt à y voir clair ?", as_="h2", size="6"),
-                rx.text(
-                    "Gratuit, sans mot de passe. Vos documents restent privés.",
-                    color_scheme="gray",
-                ),
-                spacing="2",
-            ),
-            rx.spacer(),
-            rx.link(
-                rx.button("Créer mon espace", rx.icon("arrow-right", size=18), size="3"),
-                href=routes.LOGIN,
-                underline="none",
-                id="cta-bottom",
-            ),
-            direction=rx.breakpoints(initial="column", sm="row"),
-            align=rx.breakpoints(initial="start", sm="center"),
-            gap="1rem",
+    return rx.el.section(
+        rx.el.div(
+            rx.el.h2("Prêt à y voir clair ?", class_name="lp-h2"),
+            rx.el.p("Gratuit, sans mot de passe. Vos documents restent privés.", class_name="lp-muted"),
         ),
-        size="4",
-        background=rx.color("accent", 2),
+        _link_button("Créer mon espace →", routes.LOGIN, size=3, id="cta-bottom"),
         id="appel-a-l-action",
+        class_name="lp-card lp-cta",
     )
 
 
 def landing_page() -> rx.Component:
     return page_frame(
         hero(),
-        after_first_paint(
-            features(),
-            how_it_works(),
-            testimonials(),
-            call_to_action(),
-        ),
+        features(),
+        how_it_works(),
+        call_to_action(),
         header_right=[_login_button()],
     )

@@ -12,6 +12,7 @@ from autocoach.components.resale import sell_tab
 from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
 from autocoach.components.form_draft import form_draft
 from autocoach.components.layout import page_frame
+from autocoach.components.undo import undo_bar
 from autocoach.data import load_reference
 from autocoach.domain.vocabulary import EXPENSE_CATEGORIES, FUEL_TYPES, GEARBOXES
 from autocoach.pages.dashboard import plate_badge
@@ -501,7 +502,7 @@ def _expenses_card() -> rx.Component:
 def _delete_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button(rx.icon("trash-2", size=16), "Supprimer", color_scheme="red", variant="soft", id="delete-vehicle"),
+            rx.button(rx.icon("trash-2", size=16), "Supprimer", color_scheme="red", variant="outline", id="delete-vehicle"),
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("Supprimer cette voiture ?"),
@@ -623,5 +624,6 @@ def vehicle_page() -> rx.Component:
             rx.cond(VehicleState.found, _vehicle_view(), _not_found()),
             rx.center(rx.spinner(size="3"), padding="3rem"),
         ),
+        undo_bar(),
         header_right=[account_menu()],
     )

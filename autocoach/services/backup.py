@@ -57,6 +57,7 @@ from autocoach.db import get_engine, utcnow
 from autocoach.models import Document, User, Vehicle
 from autocoach.services import storage
 from autocoach.services.migrations import upgrade_to_head
+from autocoach.domain.wording import count
 from autocoach.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -693,7 +694,7 @@ def restore_backup(src: Path, *, force: bool = False, key_file: Path | None = No
         users = _count_users()
         if users and not force:
             raise BackupError(
-                f"La base cible contient déjà {users} compte(s) : restauration refusée pour "
+                f"La base cible contient déjà {count(users, 'compte')} : restauration refusée pour "
                 "ne rien écraser. Videz-la, ou forcez la restauration pour la remplacer."
             )
         if kind == "sqlite":

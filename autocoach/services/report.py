@@ -596,7 +596,10 @@ def _cover(pdf: _ReportPDF, data: ReportInput, plate: str | None) -> None:
             f"{format_eur(a.resale.value_estimate)} "
             f"({format_eur(a.resale.value_low)} à {format_eur(a.resale.value_high)})",
         ),
-        ("Prochain contrôle technique", format_date(a.next_technical_inspection)),
+        (
+            "Contrôle technique en retard" if a.next_technical_inspection < a.as_of else "Prochain contrôle technique",
+            format_date(a.next_technical_inspection),
+        ),
         ("Vignette", a.crit_air_label or "Non déterminée"),
     ]
     fig_w = pdf.w - MARGIN - x

@@ -1,5 +1,5 @@
 """The resale assistant: write the ad from the vehicle's facts, keep every
-version, export it for LeBonCoin and La Centrale."""
+version (restorable), export it field by field for LeBonCoin and La Centrale."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from autocoach.db import read_session, write_session
 from autocoach.domain import ad as ads
 from autocoach.domain.analysis import analyze
+from autocoach.domain.formatting import format_eur
 from autocoach.models import Document, Expense, GeneratedAd, Vehicle
 from autocoach.services import analysis, vehicles
 from autocoach.settings import get_settings
@@ -99,28 +100,89 @@ def generate(
     return _save(vehicle_id, ad, source)
 
 
+def _repriced_payload(payload: dict, price: int) -> dict:
+    """The stored mentions follow the price the owner set."""
+    payload = dict(payload)
+    payload["legal_mentions"] = [
+        ads.price_line(price) if m.startswith("Prix : ") else m for m in payload.get("legal_mentions") or []
+    ]
+    payload["price"] = price
+    payload["price_text"] = format_eur(price)
+    return payload
+
+
 def save_edit(
     scope: vehicles.OwnerScope, vehicle_id: int, *, title: str, description: str, price: int
 ) -> GeneratedAd:
-    """Keep the owner's edited version as the latest one."""
+    """Keep the owner's edited version as the latest one. A new price replaces
+    the old one everywhere in the text: the ad never shows two prices."""
     latest = latest_ad(scope, vehicle_id)
     if latest is None:
         raise vehicles.NotFound("Générez d'abord une annonce.")
-    payload = dict(latest.payload or {})
+    description = ads.replace_price(description, latest.price, price)
+    return _add_version(scope, vehicle_id, latest, title=title, description=description, price=price, source="edited")
+
+
+def _add_version(
+    scope: vehicles.OwnerScope,
+    vehicle_id: int,
+    base: GeneratedAd,
+    *,
+    title: str,
+    description: str,
+    price: int,
+    source: str,
+    platform: str | None = None,
+) -> GeneratedAd:
     with write_session() as session:
         vehicles.owned_vehicle(session, scope, vehicle_id)
         row = GeneratedAd(
             vehicle_id=vehicle_id,
-            platform=latest.platform,
+            platform=platform or base.platform,
             title=title,
             description=description,
             price=price,
-            payload=payload,
-            source="edited",
-            variant=latest.variant,
+            payload=_repriced_payload(base.payload or {}, price),
+            source=source,
+            variant=base.variant,
         )
         session.add(row)
         session.flush()
+        return row
+
+
+def restore(scope: vehicles.OwnerScope, vehicle_id: int, ad_id: int) -> GeneratedAd:
+    """An earlier version becomes the latest again (as a new version, so the
+    one it replaces stays in the history), on the platform chosen now."""
+    latest = latest_ad(scope, vehicle_id)
+    with read_session() as session:
+        vehicles.owned_vehicle(session, scope, vehicle_id)
+        old = session.exec(
+            select(GeneratedAd).where(GeneratedAd.id == ad_id, GeneratedAd.vehicle_id == vehicle_id)
+        ).first()
+    if old is None or latest is None:
+        raise vehicles.NotFound("Cette version de l'annonce n'existe plus.")
+    return _add_version(
+        scope, vehicle_id, old, title=old.title, description=old.description, price=old.price,
+        source="restored", platform=latest.platform,
+    )
+
+
+def set_platform(scope: vehicles.OwnerScope, vehicle_id: int, platform: str) -> GeneratedAd | None:
+    """Publish the latest ad on another site: same text, the site's labels and limit."""
+    if platform not in ads.PLATFORMS:
+        raise ValueError(f"unknown platform {platform!r}")
+    with write_session() as session:
+        vehicles.owned_vehicle(session, scope, vehicle_id)
+        row = session.exec(
+            select(GeneratedAd)
+            .where(GeneratedAd.vehicle_id == vehicle_id)
+            .order_by(col(GeneratedAd.created_at).desc(), col(GeneratedAd.id).desc())
+        ).first()
+        if row is not None:
+            row.platform = platform
+            session.add(row)
+            session.flush()
         return row
 
 
@@ -174,17 +236,34 @@ def missing_mentions(row: GeneratedAd) -> list[str]:
 
 
 def as_text(row: GeneratedAd, platform: str | None = None) -> str:
-    """The whole ad to paste: title, description, criteria, price."""
-    criteria = _criteria(row, platform or row.platform)
-    lines = "\n".join(f"{c['label']} : {c['value']}" for c in criteria)
-    blocks = [row.title, row.description, lines, f"Prix : {_eur(row.price)} TTC"]
-    return "\n\n".join(b for b in blocks if b) + "\n"
+    """The whole ad to paste: title, description, criteria, the price once."""
+    criteria = [(c["field"], c["label"], c["value"]) for c in _criteria(row, platform or row.platform)]
+    return ads.text_with_price(row.title, row.description, criteria, row.price)
 
 
-def _eur(value: int) -> str:
-    from autocoach.domain.formatting import format_eur
+def form(row: GeneratedAd, platform: str | None = None) -> tuple[ads.FormField, ...]:
+    """What to paste into each field of the site's form, in the form's order."""
+    platform = platform or row.platform
+    return ads.form_fields(
+        platform,
+        title=row.title,
+        description=row.description,
+        price=row.price,
+        criteria={c["field"]: c["value"] for c in (row.payload or {}).get("criteria") or []},
+        title_max=title_limit(platform),
+    )
 
-    return format_eur(value)
+
+def form_as_text(row: GeneratedAd, platform: str | None = None) -> str:
+    """The download: each form field with its label, in the site's order, then
+    the whole ad for a site that takes one text."""
+    platform = platform or row.platform
+    label = ads.PLATFORMS[platform].label
+    blocks = [f"Annonce pour {label} : chaque champ du formulaire, dans l'ordre"]
+    for field in form(row, platform):
+        blocks.append(f"{field.label}\n{field.value}")
+    blocks.append("Annonce complète (à coller d'un bloc)\n" + as_text(row, platform))
+    return "\n\n".join(blocks).rstrip("\n") + "\n"
 
 
 def export(row: GeneratedAd, platform: str) -> dict:
@@ -198,7 +277,7 @@ def export(row: GeneratedAd, platform: str) -> dict:
             "description": row.description,
             "criteria": _criteria(row, platform),
             "price": row.price,
-            "price_text": f"{_eur(row.price)} TTC",
+            "price_text": format_eur(row.price),
             "text": as_text(row, platform),
         }
     )

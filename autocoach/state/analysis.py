@@ -54,6 +54,7 @@ class AnalysisState(VehicleState):
     comparisons: list[ComparisonView] = []
     crit_air: str = ""
     next_ct: str = ""
+    ct_overdue: bool = False
     summary: str = ""
     summary_notice: str = ""
     summary_from_ai: bool = False

@@ -13,6 +13,7 @@ from autocoach.settings import get_settings
 from autocoach.state.analysis import AnalysisState
 from autocoach.state.vehicle import VehicleState, today
 from autocoach.views.documents import DocumentView, document_view
+from autocoach.state.undo import register_undoable
 
 UPLOAD_ID = "documents-upload"
 READING_STATUSES = ("pending", "reading")
@@ -276,3 +277,20 @@ class DocumentsState(VehicleState):
         self._reload_documents(scope)
         self._show(scope, self._page_vehicle_id())
         return [rx.toast.success(f"{name} supprimé."), AnalysisState.run_analysis]
+
+    @rx.event
+    def after_undoable_delete(self):
+        """A delete that waited for "Annuler" (state/undo.py) went through."""
+        scope = self._scope()
+        vehicle_id = self._page_vehicle_id()
+        if scope is None or vehicle_id is None:
+            return None
+        self._reload_documents(scope)
+        try:
+            self._show(scope, vehicle_id)
+        except vehicles.NotFound:
+            return None
+        return AnalysisState.run_analysis
+
+
+register_undoable("document", documents.delete_document, [DocumentsState.after_undoable_delete])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from autocoach.domain.analysis import AnalysisResult
+from autocoach.domain.rules import estimated_when
+from autocoach.domain.wording import ct_deadline
 from autocoach.domain.formatting import (
     format_date,
     format_decimal,
@@ -106,6 +108,7 @@ class DashboardView:
     comparisons: list[ComparisonView]
     crit_air: str
     next_ct: str
+    ct_overdue: bool
     annual_km: str
     summary: str
     cost_leaves_out: str
@@ -119,6 +122,16 @@ def _reference_text(ref) -> str:
         return f"Estimation AutoCoach ({ref.title})" if ref.title else "Estimation AutoCoach"
     parts = [ref.publisher, f"« {ref.title} »" if ref.title else "", ref.date]
     return ", ".join(p for p in parts if p)
+
+
+def _ct_label(result: AnalysisResult) -> str:
+    """The CT deadline as a label: late, next, or an estimate from a guessed date."""
+    due = result.next_technical_inspection
+    if not due:
+        return ""
+    if result.next_technical_inspection_estimated:
+        return f"Contrôle technique {estimated_when(due)} (date estimée)"
+    return ct_deadline(due, result.as_of)
 
 
 def tone(score: float) -> str:
@@ -197,7 +210,10 @@ def dashboard_view(result: AnalysisResult) -> DashboardView:
             for c in result.comparisons
         ],
         crit_air=result.crit_air_label or "",
-        next_ct=format_date(result.next_technical_inspection) if result.next_technical_inspection else "",
+        next_ct=_ct_label(result),
+        ct_overdue=bool(result.next_technical_inspection)
+        and not result.next_technical_inspection_estimated
+        and result.next_technical_inspection < result.as_of,
         annual_km=format_km(result.annual_km),
         summary=result.summary or "",
         cost_leaves_out=result.monthly_cost_leaves_out,

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from autocoach import routes
+from autocoach.domain.analysis import most_urgent_alert
 from autocoach.domain.facts import READING_SOURCES
 from autocoach.domain.formatting import format_date, format_eur, format_km, format_score
 from autocoach.domain.provenance import FieldProvenance, source_label
@@ -13,7 +14,6 @@ from autocoach.domain.review import shown
 from autocoach.domain.vehicle_schema import VEHICLE_FIELDS
 from autocoach.domain.vocabulary import EXPENSE_CATEGORIES, FUEL_TYPES, GEARBOXES
 from autocoach.models import Expense, MileageReading, Vehicle
-from autocoach.views.analysis import SEVERITY_ORDER
 
 # Shown in the title and subtitle, not in the detail list.
 _HEADER_FIELDS = {"brand", "model", "year", "license_plate", "mileage"}
@@ -148,18 +148,8 @@ def expenses_total(rows: list[Expense]) -> str:
     return f"Total : {format_eur(sum(e.amount for e in rows), decimals=2)}" if rows else ""
 
 
-def most_urgent(alerts: list[dict]) -> dict | None:
-    """The alert a garage card shows: the most serious, then the nearest."""
-    if not alerts:
-        return None
-    return min(
-        alerts,
-        key=lambda a: (SEVERITY_ORDER.get(a.get("severity", ""), 3), a.get("due_date") or "9999"),
-    )
-
-
 def garage_card(vehicle: Vehicle, score: float | None, alerts: list[dict]) -> VehicleCard:
-    urgent = most_urgent(alerts)
+    urgent = most_urgent_alert(alerts)
     return VehicleCard(
         id=vehicle.id,
         title=title(vehicle),

@@ -164,3 +164,37 @@ def test_a_wrong_guess_can_be_corrected_and_a_failure_retried(live_app, smtp_sin
     row.locator(".document-type").select_option("histovec")
     expect(page.get_by_text("Type corrigé : Rapport Histovec")).to_be_visible()
     expect(page.locator("#expense-list")).to_have_count(0, timeout=60_000)
+
+
+def test_a_deleted_document_can_be_taken_back(live_app, smtp_sink, page: Page, papers):
+    _, invoice = papers
+    log_in(page, live_app, smtp_sink, unique_email("undo"))
+    add_car(page, live_app)
+    page.set_input_files("#documents-upload input[type=file]", [str(invoice.path)])
+    expect(page.locator(".document-row", has_text="Analysé")).to_have_count(1, timeout=60_000)
+
+    # A slip: the document leaves the page, "Annuler" brings it back.
+    page.locator(".document-row .delete-document").click()
+    expect(page.locator(".document-row")).to_have_count(0)
+    bar = page.locator("#undo-bar")
+    expect(bar).to_contain_text(invoice.path.name)
+    page.screenshot(path=str(artifacts_dir("screenshots") / "undo-delete.png"), full_page=True)
+    bar.locator(".undo-delete").click()
+    expect(page.get_by_text("Suppression annulée : rien n'a été supprimé.")).to_be_visible()
+    expect(page.locator(".document-row")).to_have_count(1)
+    expect(bar).to_have_count(0)
+    # Well after the delay, it is still there, on the server too.
+    page.wait_for_timeout(9_000)
+    page.reload()
+    open_records(page)
+    expect(page.locator(".document-row")).to_have_count(1)
+    expect(page.locator("#expense-list")).to_be_visible()
+
+    # Not taken back: once the bar is gone, the document and what it added are deleted.
+    page.locator(".document-row .delete-document").click()
+    expect(bar).to_be_visible()
+    expect(bar).to_have_count(0, timeout=15_000)
+    expect(page.locator("#expense-list")).to_have_count(0, timeout=10_000)
+    page.reload()
+    open_records(page)
+    expect(page.locator(".document-row")).to_have_count(0)

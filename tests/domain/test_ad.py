@@ -22,7 +22,10 @@ from autocoach.domain.ad import (
     ad_as_text,
     ad_facts,
     export_ad,
+    form_fields,
     generate_ad,
+    replace_price,
+    text_with_price,
 )
 from autocoach.domain.analysis import AnalysisResult, analyze
 from autocoach.domain.facts import VehicleFacts, vehicle_facts_from_dict
@@ -360,7 +363,8 @@ def _assert_legal(ad: Ad, facts: VehicleFacts, af: AdFacts) -> None:
         assert NOT_GUARANTEED in text
         if af.mileage is not None:
             assert format_km(af.mileage) in text
-    price_line = f"Prix : {format_eur(af.price)} TTC"
+    price_line = f"Prix : {format_eur(af.price)}"
+    assert "TTC" not in text  # a private seller charges no VAT
     assert price_line in text
     assert price_line in ad.legal_mentions
     assert ad.legal_mentions[0] == f"Marque : {facts.brand.strip()}"
@@ -486,7 +490,7 @@ def test_price_and_negotiation_margin_come_from_the_analysis() -> None:
     ad = generate_ad(af, title_max=60)
     assert ad.price == analysis.resale.recommended_price
     assert ad.negotiation_margin == analysis.resale.recommended_price - analysis.resale.accept_price
-    assert f"Prix : {format_eur(ad.price)} TTC" in ad.description
+    assert f"Prix : {format_eur(ad.price)}." in ad.description and "TTC" not in ad.description
     # The margin is for the seller only.
     margin = format_eur(ad.negotiation_margin)
     assert not re.search(rf"(?<![\d\u202f]){re.escape(margin)}", ad.description)
@@ -540,7 +544,7 @@ def test_export_json_shape(platform: str) -> None:
         "legal_mentions", "seller_reminders", "photo_checklist", "missing_legal", "text",
     }
     assert len(data["title"]) <= 40
-    assert isinstance(data["price"], int) and data["price_text"].endswith("€ TTC")
+    assert isinstance(data["price"], int) and data["price_text"] == format_eur(data["price"])
     fields = [c["field"] for c in data["criteria"]]
     assert fields[:5] == ["marque", "modele", "version", "annee", "mise_en_circulation"]
     assert {"kilometrage", "carburant", "boite", "puissance_fiscale", "puissance", "couleur", "crit_air"} <= set(fields)
@@ -566,7 +570,8 @@ def test_ad_as_text_layout() -> None:
     title, blank, rest = text.partition("\n\n")
     assert title == ad.title and blank
     assert rest.startswith(ad.description)
-    assert text.rstrip().endswith(f"Prix : {format_eur(ad.price)} TTC")
+    # The description gives the price: the text says it once.
+    assert text.count(format_eur(ad.price)) == 1 and "TTC" not in text
     assert "Marque : Peugeot" in text
 
 
@@ -584,3 +589,43 @@ def test_ad_facts_is_pure_data() -> None:
     af, _ = build(rich_facts())
     assert replace(af, color="Rouge").color == "Rouge"
     assert generate_ad(af, title_max=60) == generate_ad(af, title_max=60)
+
+
+# --- the owner's price, the sites' forms -----------------------------------------
+
+
+def test_a_new_price_replaces_the_old_one_however_it_was_typed() -> None:
+    text = "Prix : 9\u202f300\u00a0€ TTC.\nJe baisse à 9300 € ou 9 300 euros. 93 000 km, 9 300 km."
+    new = replace_price(text, 9300, 9490)
+    assert new.count("9\u202f490\u00a0€") == 3
+    assert "9300" not in new and "TTC" not in new
+    # Figures that are not an amount in euros stay.
+    assert "93 000 km" in new and "9 300 km" in new
+    assert replace_price(text, 9300, 9300) == text
+
+
+def test_the_whole_text_gives_one_price() -> None:
+    ad = ad_for(rich_facts())
+    criteria = [("marque", "Marque", "Peugeot")]
+    with_price = text_with_price(ad.title, ad.description, criteria, ad.price)
+    assert with_price.count(format_eur(ad.price)) == 1
+    # The owner removed the price from the description: it is added once at the end.
+    bare = text_with_price(ad.title, "Très bon état.", criteria, ad.price)
+    assert bare.rstrip().endswith(f"Prix : {format_eur(ad.price)}")
+
+
+@pytest.mark.parametrize(("platform", "first", "last"), [("leboncoin", "titre", "prix"), ("lacentrale", "marque", "description")])
+def test_form_fields_follow_each_site_s_order(platform: str, first: str, last: str) -> None:
+    ad = ad_for(rich_facts(), color="Blanc")
+    fields = form_fields(
+        platform, title=ad.title, description=ad.description, price=ad.price, criteria=ad.criteria, title_max=60
+    )
+    ids = [f.id for f in fields]
+    assert ids[0] == first and ids[-1] == last
+    assert {"titre", "prix", "kilometrage", "annee", "carburant", "boite", "description"} <= set(ids)
+    by_id = {f.id: f for f in fields}
+    # Number fields get a bare number; the title carries the site's limit.
+    assert by_id["prix"].value == str(ad.price)
+    assert by_id["kilometrage"].value.isdigit()
+    assert by_id["titre"].limit == 60 and by_id["description"].limit is None
+    assert by_id["carburant"].label == PLATFORMS[platform].field_labels["carburant"]

@@ -102,58 +102,34 @@ app.add_page(
     ),
 )
 
-app.add_page(legal_notice_page, route=routes.LEGAL, title="Mentions légales · AutoCoach")
-app.add_page(privacy_page, route=routes.PRIVACY, title="Politique de confidentialité · AutoCoach")
-app.add_page(terms_page, route=routes.TERMS, title="Conditions d'utilisation · AutoCoach")
-
-app.add_page(
-    login_page,
-    route=routes.LOGIN,
-    title="Connexion · AutoCoach",
-    on_load=LoginState.on_login_load,
+# (page, route, title, events on load), in one table.
+PAGES = (
+    (legal_notice_page, routes.LEGAL, "Mentions légales", None),
+    (privacy_page, routes.PRIVACY, "Politique de confidentialité", None),
+    (terms_page, routes.TERMS, "Conditions d'utilisation", None),
+    (login_page, routes.LOGIN, "Connexion", LoginState.on_login_load),
+    (verify_page, routes.VERIFY, "Connexion", VerifyState.check_link),
+    (dashboard_page, routes.DASHBOARD, "Mon garage", [SessionState.require_login, GarageState.load_garage]),
+    (new_vehicle_page, routes.NEW_VEHICLE, "Ajouter une voiture",
+     [SessionState.require_login, VehicleFormState.start_new]),
+    (
+        vehicle_page,
+        routes.VEHICLE,
+        "Ma voiture",
+        [
+            SessionState.require_login,
+            VehicleState.load_vehicle,
+            DocumentsState.load_documents,
+            AnalysisState.run_analysis,
+            ResaleState.load_ad,
+        ],
+    ),
+    (edit_vehicle_page, routes.EDIT_VEHICLE, "Modifier la voiture",
+     [SessionState.require_login, VehicleFormState.start_edit]),
+    (account_page, routes.ACCOUNT, "Mon compte", SessionState.require_login),
 )
-app.add_page(
-    verify_page,
-    route=routes.VERIFY,
-    title="Connexion · AutoCoach",
-    on_load=VerifyState.check_link,
-)
-app.add_page(
-    dashboard_page,
-    route=routes.DASHBOARD,
-    title="Mon garage · AutoCoach",
-    on_load=[SessionState.require_login, GarageState.load_garage],
-)
-app.add_page(
-    new_vehicle_page,
-    route=routes.NEW_VEHICLE,
-    title="Ajouter une voiture · AutoCoach",
-    on_load=[SessionState.require_login, VehicleFormState.start_new],
-)
-app.add_page(
-    vehicle_page,
-    route=routes.VEHICLE,
-    title="Ma voiture · AutoCoach",
-    on_load=[
-        SessionState.require_login,
-        VehicleState.load_vehicle,
-        DocumentsState.load_documents,
-        AnalysisState.run_analysis,
-        ResaleState.load_ad,
-    ],
-)
-app.add_page(
-    edit_vehicle_page,
-    route=routes.EDIT_VEHICLE,
-    title="Modifier la voiture · AutoCoach",
-    on_load=[SessionState.require_login, VehicleFormState.start_edit],
-)
-app.add_page(
-    account_page,
-    route=routes.ACCOUNT,
-    title="Mon compte · AutoCoach",
-    on_load=SessionState.require_login,
-)
+for page, route, title, on_load in PAGES:
+    app.add_page(page, route=route, title=f"{title} · AutoCoach", on_load=on_load)
 # /logout is served by web.py: GET asks, POST (from our pages only) logs out.
 
 app.register_lifespan_task(check_database)

@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from autocoach.db import read_session, utcnow, write_session
 from autocoach.domain.vehicle_form import validate_vehicle_form
-from autocoach.models import Document, Expense
+from autocoach.models import Document, Expense, Vehicle
 from autocoach.services import documents, jobs, storage, vehicles
 from autocoach.services.migrations import upgrade_to_head
 from autocoach.settings import get_settings
@@ -128,6 +128,14 @@ def wait_for(predicate, timeout: float = READ_TIMEOUT_S, what: str = "condition"
 
 
 def expenses_of(document_id: int) -> list[Expense]:
+    """The expenses an invoice gives once its owner applies what was read
+    (nothing is applied before the review; applying twice gives one result)."""
+    with read_session() as session:
+        row = session.get(Document, document_id)
+        owner_id = session.get(Vehicle, row.vehicle_id).user_id if row else None
+        waiting = row is not None and row.status == "processed" and row.review_status == "to_review"
+    if waiting:
+        documents.apply_as_proposed(vehicles.OwnerScope(owner_id), document_id, date.today())
     with read_session() as session:
         return list(session.exec(select(Expense).where(Expense.document_id == document_id)).all())
 
@@ -207,6 +215,7 @@ def test_a_worker_killed_mid_read_is_resumed_by_the_next_one(owner, files, start
     assert read.document_type == "histovec", read.error_message
     assert read.read_attempts == 2
     assert second.log().count(f'"Read document {queued.id}:') == 1
+    documents.apply_as_proposed(scope, queued.id, date.today(), force=read.review_status == "held")
     readings = [r for r in vehicles.mileage_history(scope, vehicle_id) if r.document_id == queued.id]
     expected = [i for i in scan.expected["technical_inspections"] if i.get("mileage")]
     assert len(readings) == len(expected)  # one result, not two

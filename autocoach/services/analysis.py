@@ -212,13 +212,7 @@ def narrative(scope: vehicles.OwnerScope, analysis_id: int) -> Narrative:
     from autocoach.services import ai
 
     with read_session() as session:
-        row = session.exec(
-            select(Analysis)
-            .join(Vehicle, Vehicle.id == Analysis.vehicle_id)
-            .where(Analysis.id == analysis_id, Vehicle.user_id == scope.user_id)
-        ).first()
-        if row is None:
-            raise vehicles.NotFound("Cette analyse est introuvable.")
+        row = vehicles.owned_row(session, scope, Analysis, analysis_id, "Cette analyse est introuvable.")
         payload = dict(row.result or {})
     cached = payload.get("narrative")
     if cached:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 import threading
 import time
@@ -40,6 +39,7 @@ from sqlmodel import select
 from autocoach import routes
 from autocoach.db import read_session, utcnow, write_session
 from autocoach.models import LoginToken, User, UserSession
+from autocoach.services import storage
 from autocoach.services.mail import MailDeliveryError, OutgoingMail, send_mail
 from autocoach.settings import Settings, get_settings
 
@@ -61,18 +61,7 @@ def session_hash(session_token: str) -> str:
 def _secret_for(configured: str, secret_file: str) -> bytes:
     if configured:
         return configured.encode("utf-8")
-    path = Path(secret_file)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: of two workers starting together, one writes, both read it.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(32))
-    return path.read_text().strip().encode("utf-8")
+    return storage.secret_file(Path(secret_file), lambda: secrets.token_urlsafe(32).encode("ascii"))
 
 
 def server_secret() -> bytes:

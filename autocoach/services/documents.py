@@ -37,10 +37,7 @@ MSG_UNKNOWN_TYPE = (
     "facture) puis relancez la lecture."
 )
 MSG_UNEXPECTED = "La lecture de ce document a échoué de façon inattendue. Réessayez."
-MSG_DISK_FULL = (
-    "Le serveur n'a plus de place pour enregistrer ce fichier. Réessayez plus tard ; "
-    "vous pouvez supprimer des documents en attendant."
-)
+MSG_DISK_FULL = storage.MSG_DISK_FULL
 
 def _documents(count: int) -> str:
     return f"{format_number(count)} document{'s' if count > 1 else ''}"
@@ -99,7 +96,7 @@ def add_upload(scope: vehicles.OwnerScope, vehicle_id: int, filename: str, data:
         stored = storage.store_upload(data)
     except OSError as exc:
         log.error("Could not store an upload: %s", exc)
-        raise storage.RejectedUpload(MSG_DISK_FULL) from exc
+        raise storage.StorageFull() from exc
     try:
         with write_session() as session:
             vehicles.owned_vehicle(session, scope, vehicle_id)
@@ -125,14 +122,7 @@ def add_upload(scope: vehicles.OwnerScope, vehicle_id: int, filename: str, data:
 
 
 def _owned_document(session: Session, scope: vehicles.OwnerScope, document_id: int) -> Document:
-    document = session.exec(
-        select(Document)
-        .join(Vehicle, Vehicle.id == Document.vehicle_id)
-        .where(Document.id == document_id, Vehicle.user_id == scope.user_id)
-    ).first()
-    if document is None:
-        raise vehicles.NotFound("Ce document est introuvable.")
-    return document
+    return vehicles.owned_row(session, scope, Document, document_id, vehicles.MSG_NO_DOCUMENT)
 
 
 def mark_reading(scope: vehicles.OwnerScope, document_id: int) -> None:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 import hashlib
 import io
 import logging
@@ -52,14 +53,17 @@ class RejectedUpload(ValueError):
     """The file cannot be accepted; str(exc) is a French message for the owner."""
 
 
+MSG_DISK_FULL = (
+    "Le serveur n'a plus de place pour enregistrer ce fichier : rien n'a été enregistré. "
+    "Supprimez des documents dont vous n'avez plus besoin, ou réessayez plus tard."
+)
+
+
 class StorageFull(RejectedUpload):
     """The server's disk is full: nothing was kept."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "Le serveur n'a plus de place pour enregistrer ce fichier : rien n'a été enregistré. "
-            "Supprimez des documents dont vous n'avez plus besoin, ou réessayez plus tard."
-        )
+        super().__init__(MSG_DISK_FULL)
 
 
 # Room kept aside on the data disk: when the disk fills up, deleting a
@@ -136,23 +140,28 @@ def key_path() -> Path:
     return get_settings().data_dir / "storage.key"
 
 
-@lru_cache(maxsize=4)
-def _fernet_for(configured_key: str, key_file: str) -> Fernet:
-    if configured_key:
-        return Fernet(configured_key.encode())
-    path = Path(key_file)
+def secret_file(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The secret kept in `path` (mode 0600), written once from `make()` if absent.
+
+    O_EXCL: of two workers starting together, one writes, both read it."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two workers starting together cannot both write a key.
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             pass
         else:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(Fernet.generate_key())
-            log.warning("Generated a new document encryption key at %s: back it up", path)
-    return Fernet(path.read_bytes().strip())
+                handle.write(make())
+            log.warning("Generated a new secret at %s: back it up", path)
+    return path.read_bytes().strip()
+
+
+@lru_cache(maxsize=4)
+def _fernet_for(configured_key: str, key_file: str) -> Fernet:
+    if configured_key:
+        return Fernet(configured_key.encode())
+    return Fernet(secret_file(Path(key_file), Fernet.generate_key))
 
 
 def fernet() -> Fernet:

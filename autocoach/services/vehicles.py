@@ -43,6 +43,9 @@ class MileageDecrease(ValueError):
         )
 
 
+MSG_NO_DOCUMENT = "Ce document est introuvable."
+
+
 @dataclass(frozen=True)
 class OwnerScope:
     user_id: int
@@ -59,6 +62,19 @@ def owned_vehicle(
     if vehicle is None:
         raise NotFound()
     return vehicle
+
+
+def owned_row(session: Session, scope: OwnerScope, model, row_id: int, missing: str):  # noqa: ANN001, ANN201
+    """A row of a table hanging off `vehicle` (document, expense, reading,
+    analysis), only if its vehicle belongs to the owner; else NotFound(missing)."""
+    row = session.exec(
+        select(model)
+        .join(Vehicle, Vehicle.id == model.vehicle_id)
+        .where(model.id == row_id, Vehicle.user_id == scope.user_id)
+    ).first()
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 def parse_id(raw: object) -> int | None:
@@ -108,18 +124,11 @@ class VehicleRecords:
 def vehicle_records(scope: OwnerScope, vehicle_id: int) -> VehicleRecords:
     with read_session() as session:
         vehicle = owned_vehicle(session, scope, vehicle_id)
-        readings = session.exec(
-            select(MileageReading)
-            .where(MileageReading.vehicle_id == vehicle_id)
-            .order_by(col(MileageReading.date).desc(), col(MileageReading.id).desc())
-        ).all()
-        expenses = session.exec(
-            select(Expense)
-            .where(Expense.vehicle_id == vehicle_id)
-            .order_by(col(Expense.date).desc(), col(Expense.id).desc())
-        ).all()
         return VehicleRecords(
-            vehicle, resolve(_fact_claims(session, vehicle_id)), list(readings), list(expenses)
+            vehicle,
+            resolve(_fact_claims(session, vehicle_id)),
+            _newest_first(session, MileageReading, vehicle_id, MileageReading.date, MileageReading.id),
+            _newest_first(session, Expense, vehicle_id, Expense.date, Expense.id),
         )
 
 
@@ -136,53 +145,34 @@ def _latest_analysis(session: Session, vehicle_id: int) -> Analysis | None:
     ).first()
 
 
-def mileage_history(scope: OwnerScope, vehicle_id: int) -> list[MileageReading]:
-    """Readings, newest first."""
+def _newest_first(session: Session, model, vehicle_id: int, *order) -> list:  # noqa: ANN001
+    """The vehicle's rows of `model`, ordered by `order` columns, newest first."""
+    query = select(model).where(model.vehicle_id == vehicle_id)
+    return list(session.exec(query.order_by(*(col(c).desc() for c in order))).all())
+
+
+def _owned_rows(scope: OwnerScope, vehicle_id: int, model, *order) -> list:  # noqa: ANN001
     with read_session() as session:
         owned_vehicle(session, scope, vehicle_id)
-        return list(
-            session.exec(
-                select(MileageReading)
-                .where(MileageReading.vehicle_id == vehicle_id)
-                .order_by(col(MileageReading.date).desc(), col(MileageReading.id).desc())
-            ).all()
-        )
+        return _newest_first(session, model, vehicle_id, *order)
+
+
+def mileage_history(scope: OwnerScope, vehicle_id: int) -> list[MileageReading]:
+    """Readings, newest first."""
+    return _owned_rows(scope, vehicle_id, MileageReading, MileageReading.date, MileageReading.id)
 
 
 def list_documents(scope: OwnerScope, vehicle_id: int) -> list[Document]:
-    with read_session() as session:
-        owned_vehicle(session, scope, vehicle_id)
-        return list(
-            session.exec(
-                select(Document)
-                .where(Document.vehicle_id == vehicle_id)
-                .order_by(col(Document.uploaded_at).desc())
-            ).all()
-        )
+    return _owned_rows(scope, vehicle_id, Document, Document.uploaded_at)
 
 
 def get_document(scope: OwnerScope, document_id: int) -> Document:
     with read_session() as session:
-        document = session.exec(
-            select(Document)
-            .join(Vehicle, Vehicle.id == Document.vehicle_id)
-            .where(Document.id == document_id, Vehicle.user_id == scope.user_id)
-        ).first()
-        if document is None:
-            raise NotFound("Ce document est introuvable.")
-        return document
+        return owned_row(session, scope, Document, document_id, MSG_NO_DOCUMENT)
 
 
 def list_expenses(scope: OwnerScope, vehicle_id: int) -> list[Expense]:
-    with read_session() as session:
-        owned_vehicle(session, scope, vehicle_id)
-        return list(
-            session.exec(
-                select(Expense)
-                .where(Expense.vehicle_id == vehicle_id)
-                .order_by(col(Expense.date).desc(), col(Expense.id).desc())
-            ).all()
-        )
+    return _owned_rows(scope, vehicle_id, Expense, Expense.date, Expense.id)
 
 
 def latest_analysis(scope: OwnerScope, vehicle_id: int) -> Analysis | None:
@@ -384,8 +374,6 @@ def update_vehicle(
     with write_session() as session:
         vehicle = owned_vehicle(session, scope, vehicle_id, for_update=True)
         mileage_changed = data.mileage != vehicle.mileage
-        if mileage_changed and not confirm_correction:
-            _check_reading(session, vehicle.id, data.mileage, today)
         used = resolve(_fact_claims(session, vehicle.id))
         changed = {
             name: value
@@ -398,11 +386,16 @@ def update_vehicle(
         }
         record_facts(session, vehicle, changed, "proprietaire", source_date=today, corrected=corrected)
         if mileage_changed:
-            add_reading(
-                session, vehicle, data.mileage, today,
-                "correction" if confirm_correction else "proprietaire",
-            )
+            # A refused reading rolls the whole save back: nothing half-written.
+            _owner_reading(session, vehicle, data.mileage, today, confirm_correction)
         return vehicle
+
+
+def _owner_reading(session: Session, vehicle: Vehicle, km: int, on: date, confirm_correction: bool) -> None:
+    """A reading the owner typed: below an earlier one only as a confirmed correction."""
+    if not confirm_correction:
+        _check_reading(session, vehicle.id, km, on)
+    add_reading(session, vehicle, km, on, "correction" if confirm_correction else "proprietaire")
 
 
 def record_mileage(
@@ -415,9 +408,7 @@ def record_mileage(
 ) -> Vehicle:
     with write_session() as session:
         vehicle = owned_vehicle(session, scope, vehicle_id, for_update=True)
-        if not confirm_correction:
-            _check_reading(session, vehicle.id, km, on)
-        add_reading(session, vehicle, km, on, "correction" if confirm_correction else "proprietaire")
+        _owner_reading(session, vehicle, km, on, confirm_correction)
         return vehicle
 
 
@@ -431,14 +422,7 @@ def restore_reading(scope: OwnerScope, vehicle_id: int, km: int, on: date, sourc
 
 
 def _owned_reading(session: Session, scope: OwnerScope, reading_id: int) -> MileageReading:
-    reading = session.exec(
-        select(MileageReading)
-        .join(Vehicle, Vehicle.id == MileageReading.vehicle_id)
-        .where(MileageReading.id == reading_id, Vehicle.user_id == scope.user_id)
-    ).first()
-    if reading is None:
-        raise NotFound("Ce relevé est introuvable.")
-    return reading
+    return owned_row(session, scope, MileageReading, reading_id, "Ce relevé est introuvable.")
 
 
 def mark_reading_typo(scope: OwnerScope, reading_id: int, typo: bool) -> MileageReading:
@@ -469,14 +453,7 @@ def delete_reading(scope: OwnerScope, reading_id: int) -> MileageReading:
 
 
 def _owned_expense(session: Session, scope: OwnerScope, expense_id: int) -> Expense:
-    expense = session.exec(
-        select(Expense)
-        .join(Vehicle, Vehicle.id == Expense.vehicle_id)
-        .where(Expense.id == expense_id, Vehicle.user_id == scope.user_id)
-    ).first()
-    if expense is None:
-        raise NotFound("Cette dépense est introuvable.")
-    return expense
+    return owned_row(session, scope, Expense, expense_id, "Cette dépense est introuvable.")
 
 
 def update_expense(scope: OwnerScope, expense_id: int, values: dict) -> Expense:

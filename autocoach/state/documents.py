@@ -230,14 +230,18 @@ class DocumentsState(VehicleState):
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
         self._review_errors.pop(document_id, None)
-        self._reload_documents(scope)
-        self._show(scope, self._page_vehicle_id())
         message = (
             "Document appliqué à la fiche : " + ", ".join(changes.labels) + "."
             if changes.labels
             else "Document appliqué à la fiche."
         )
-        return [rx.toast.success(message), AnalysisState.run_analysis]
+        return self._changed(scope, rx.toast.success(message))
+
+    def _changed(self, scope: vehicles.OwnerScope, toast):  # noqa: ANN001, ANN202
+        """After a change to the car's papers: the card, the record and the analysis follow."""
+        self._reload_documents(scope)
+        self._show(scope, self._page_vehicle_id())
+        return [toast, AnalysisState.run_analysis]
 
     @rx.event
     def keep_document(self, document_id: int):
@@ -248,9 +252,7 @@ class DocumentsState(VehicleState):
             documents.keep_document(scope, _document_id(document_id))
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
-        self._reload_documents(scope)
-        self._show(scope, self._page_vehicle_id())
-        return [rx.toast.info("Document conservé, sans rien appliquer à la fiche."), AnalysisState.run_analysis]
+        return self._changed(scope, rx.toast.info("Document conservé, sans rien appliquer à la fiche."))
 
     @rx.event
     def move_document(self, document_id: int, vehicle_id: int):
@@ -261,9 +263,7 @@ class DocumentsState(VehicleState):
             name = documents.move_document(scope, _document_id(document_id), _document_id(vehicle_id))
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
-        self._reload_documents(scope)
-        self._show(scope, self._page_vehicle_id())
-        return [rx.toast.success(f"Document déplacé vers {name}, à vérifier sur sa fiche."), AnalysisState.run_analysis]
+        return self._changed(scope, rx.toast.success(f"Document déplacé vers {name}, à vérifier sur sa fiche."))
 
     @rx.event
     def delete_document(self, document_id: int):
@@ -274,9 +274,7 @@ class DocumentsState(VehicleState):
             name = documents.delete_document(scope, _document_id(document_id))
         except vehicles.NotFound as exc:
             return rx.toast.error(str(exc))
-        self._reload_documents(scope)
-        self._show(scope, self._page_vehicle_id())
-        return [rx.toast.success(f"{name} supprimé."), AnalysisState.run_analysis]
+        return self._changed(scope, rx.toast.success(f"{name} supprimé."))
 
     @rx.event
     def after_undoable_delete(self):

@@ -70,7 +70,7 @@ def test_parallel_mileage_updates_never_store_a_lower_owner_reading(on_postgres)
             .where(MileageReading.vehicle_id == vehicle.id)
             .order_by(col(MileageReading.id))
         ).all()
-    stored = [r.km for r in readings if r.source == "owner"]
+    stored = [r.km for r in readings if r.source == "proprietaire"]
     # Each accepted reading is above every one stored before it: never backwards.
     assert stored == sorted(stored) and len(set(stored)) == len(stored), stored
     assert len(stored) == 1 + outcomes.count("saved")

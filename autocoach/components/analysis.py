@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 
 from autocoach import routes
+from autocoach.components.layout import section_card
 from autocoach.components.tables import compact_table, figure_cell
 from autocoach.state.analysis import AnalysisState
 from autocoach.views.analysis import (
@@ -24,22 +25,7 @@ CHART_COLORS = ["#3e63dd", "#12a594", "#f76b15", "#8e4ec6", "#e5484d", "#ffc53d"
 
 
 def _card(title: str, *children: rx.Component, card_id: str, icon: str) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon(icon, size=18, color=rx.color("accent", 11)),
-                rx.heading(title, as_="h2", size="4"),
-                align="center",
-                spacing="2",
-            ),
-            *children,
-            spacing="3",
-            width="100%",
-        ),
-        size="3",
-        id=card_id,
-        width="100%",
-    )
+    return section_card(title, *children, card_id=card_id, icon=icon)
 
 
 def _gauge() -> rx.Component:
@@ -359,23 +345,12 @@ def comparison_card() -> rx.Component:
 
 
 def summary_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon("sparkles", size=18, color=rx.color("accent", 11)),
-                rx.heading("En résumé", as_="h2", size="4"),
-                rx.spacer(),
-                rx.cond(AnalysisState.summary_from_ai, rx.badge("Rédigé par l'IA à partir de nos calculs", variant="soft")),
-                align="center",
-                width="100%",
-            ),
-            rx.text(AnalysisState.summary, size="3", id="analysis-summary", white_space="pre-line"),
-            rx.cond(AnalysisState.summary_notice != "", rx.text(AnalysisState.summary_notice, size="1", color_scheme="gray", id="summary-notice")),
-            spacing="2",
-            width="100%",
-        ),
-        size="3",
-        width="100%",
+    return section_card(
+        "En résumé",
+        rx.text(AnalysisState.summary, size="3", id="analysis-summary", white_space="pre-line"),
+        rx.cond(AnalysisState.summary_notice != "", rx.text(AnalysisState.summary_notice, size="1", color_scheme="gray", id="summary-notice")),
+        icon="sparkles",
+        aside=rx.cond(AnalysisState.summary_from_ai, rx.badge("Rédigé par l'IA à partir de nos calculs", variant="soft")),
         background=rx.color("accent", 2),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from autocoach.components.forms import SELECT_STYLE
+from autocoach.components.layout import section_card
 from autocoach.domain.vocabulary import DOCUMENT_TYPES, EXPENSE_CATEGORIES, FUEL_TYPES
 from autocoach.state.documents import UPLOAD_ID, DocumentsState
 from autocoach.views.documents import DocumentView, ProposalView
@@ -257,63 +258,55 @@ def _rejection_summaries(rejections: rx.Var) -> rx.Var:
 
 
 def documents_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Documents", as_="h2", size="4"),
-                rx.spacer(),
-                rx.cond(DocumentsState.processing, rx.hstack(rx.spinner(size="1"), rx.text("Lecture en cours…", size="1"), align="center")),
-                width="100%",
-                align="center",
-            ),
-            rx.text(
-                "Rapport Histovec, carte grise, factures de garage : PDF ou photo, ",
-                DocumentsState.max_upload_mb,
-                " Mo au plus par fichier, ",
-                DocumentsState.max_files_per_upload,
-                " fichiers au plus par envoi. Nous les lisons pour compléter l'historique.",
-                size="2",
-                color_scheme="gray",
-            ),
-            _labelled_upload(
-                rx.vstack(
-                    rx.icon("cloud-upload", size=28, color=rx.color("accent", 10)),
-                    rx.text("Glissez vos documents ici", weight="medium"),
-                    rx.button("ou choisissez des fichiers", variant="soft", size="2", type="button"),
-                    align="center",
-                    spacing="2",
-                ),
-                id=UPLOAD_ID,
-                multiple=True,
-                accept=ACCEPT,
-                max_size=DocumentsState.max_upload_mb * 1024 * 1024,
-                on_drop=DocumentsState.handle_upload(rx.upload_files(upload_id=UPLOAD_ID)),
-                on_drop_rejected=lambda rejections: DocumentsState.handle_rejected(
-                    _rejection_summaries(rejections)
-                ),
-                border=f"2px dashed {rx.color('accent', 7)}",
-                border_radius="12px",
-                padding="1.25rem",
-                width="100%",
-                cursor="pointer",
-                background=rx.color("accent", 2),
-            ),
-            rx.cond(
-                DocumentsState.upload_errors.length() > 0,
-                rx.callout.root(
-                    rx.callout.icon(rx.icon("circle-x")),
-                    rx.vstack(rx.foreach(DocumentsState.upload_errors, lambda e: rx.callout.text(e)), spacing="1"),
-                    color_scheme="red",
-                    role="alert",
-                    id="upload-errors",
-                    width="100%",
-                ),
-            ),
-            rx.vstack(rx.foreach(DocumentsState.items, _visible_row), spacing="2", width="100%", id="document-list"),
-            spacing="3",
-            width="100%",
+    return section_card(
+        "Documents",
+        rx.text(
+            "Rapport Histovec, carte grise, factures de garage : PDF ou photo, ",
+            DocumentsState.max_upload_mb,
+            " Mo au plus par fichier, ",
+            DocumentsState.max_files_per_upload,
+            " fichiers au plus par envoi. Nous les lisons pour compléter l'historique.",
+            size="2",
+            color_scheme="gray",
         ),
-        size="3",
-        id="documents",
-        width="100%",
+        _labelled_upload(
+            rx.vstack(
+                rx.icon("cloud-upload", size=28, color=rx.color("accent", 10)),
+                rx.text("Glissez vos documents ici", weight="medium"),
+                rx.button("ou choisissez des fichiers", variant="soft", size="2", type="button"),
+                align="center",
+                spacing="2",
+            ),
+            id=UPLOAD_ID,
+            multiple=True,
+            accept=ACCEPT,
+            max_size=DocumentsState.max_upload_mb * 1024 * 1024,
+            on_drop=DocumentsState.handle_upload(rx.upload_files(upload_id=UPLOAD_ID)),
+            on_drop_rejected=lambda rejections: DocumentsState.handle_rejected(
+                _rejection_summaries(rejections)
+            ),
+            border=f"2px dashed {rx.color('accent', 7)}",
+            border_radius="12px",
+            padding="1.25rem",
+            width="100%",
+            cursor="pointer",
+            background=rx.color("accent", 2),
+        ),
+        rx.cond(
+            DocumentsState.upload_errors.length() > 0,
+            rx.callout.root(
+                rx.callout.icon(rx.icon("circle-x")),
+                rx.vstack(rx.foreach(DocumentsState.upload_errors, lambda e: rx.callout.text(e)), spacing="1"),
+                color_scheme="red",
+                role="alert",
+                id="upload-errors",
+                width="100%",
+            ),
+        ),
+        rx.vstack(rx.foreach(DocumentsState.items, _visible_row), spacing="2", width="100%", id="document-list"),
+        card_id="documents",
+        aside=rx.cond(
+            DocumentsState.processing,
+            rx.hstack(rx.spinner(size="1"), rx.text("Lecture en cours…", size="1"), align="center"),
+        ),
     )

@@ -159,3 +159,29 @@ def connection_overlay() -> rx.Component:
             width="min(36rem, calc(100vw - 2rem))",
         ),
     )
+
+
+def section_card(
+    title: str,
+    *children: rx.Component,
+    card_id: str = "",
+    icon: str = "",
+    aside: rx.Component | None = None,
+    **props,
+) -> rx.Component:
+    """A card with an h2 title (an icon before it, something to its right), then its content."""
+    heading = rx.hstack(
+        *([rx.icon(icon, size=18, color=rx.color("accent", 11))] if icon else []),
+        rx.heading(title, as_="h2", size="4"),
+        *([rx.spacer(), aside] if aside is not None else []),
+        align="center",
+        spacing="2",
+        width="100%",
+    )
+    return rx.card(
+        rx.vstack(heading, *children, spacing="3", width="100%"),
+        size="3",
+        width="100%",
+        **({"id": card_id} if card_id else {}),
+        **props,
+    )

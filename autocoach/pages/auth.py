@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from autocoach.components.forms import LABEL_STYLE, field_error
+
 from autocoach import routes
 from autocoach.components.layout import page_frame
 from autocoach.state.auth import LoginState, VerifyState
@@ -39,7 +41,7 @@ def login_page() -> rx.Component:
                     rx.el.label(
                         "Adresse e-mail",
                         html_for="login-email",
-                        style={"fontWeight": 500, "fontSize": "var(--font-size-2)"},
+                        style=LABEL_STYLE,
                     ),
                     rx.input(
                         id="login-email",
@@ -55,13 +57,7 @@ def login_page() -> rx.Component:
                         aria_describedby="login-email-error",
                         auto_focus=True,
                     ),
-                    rx.text(
-                        LoginState.email_error,
-                        id="login-email-error",
-                        role="alert",
-                        color_scheme="red",
-                        size="2",
-                    ),
+                    field_error(LoginState.email_error, "login-email"),
                     rx.button(
                         rx.cond(LoginState.sending, rx.spinner(size="2"), rx.icon("mail", size=18)),
                         rx.cond(LoginState.sending, "Envoi en cours…", "Recevoir mon lien"),

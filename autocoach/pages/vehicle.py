@@ -11,7 +11,7 @@ from autocoach.components.documents import documents_card
 from autocoach.components.resale import sell_tab
 from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
 from autocoach.components.form_draft import form_draft
-from autocoach.components.layout import page_frame
+from autocoach.components.layout import page_frame, section_card
 from autocoach.components.undo import undo_bar
 from autocoach.data import load_reference
 from autocoach.domain.vocabulary import EXPENSE_CATEGORIES, FUEL_TYPES, GEARBOXES
@@ -352,55 +352,51 @@ def _reading_row(item: ReadingView) -> rx.Component:
 
 def _mileage_card() -> rx.Component:
     errors = VehicleState.mileage_errors
-    return rx.card(
-        rx.vstack(
-            rx.heading("Kilométrage", as_="h2", size="4"),
-            rx.form(
-                rx.vstack(
-                    rx.grid(
-                        rx.vstack(
-                            rx.el.label("Nouveau relevé (km)", html_for="km-input", style=LABEL_STYLE),
-                            rx.input(id="km-input", name="km", default_value=VehicleState.km_input, input_mode="numeric", placeholder="65 000", width="100%", aria_describedby="km-input-error"),
-                            field_error(errors.get("km", ""), "km-input"),
-                            spacing="1",
-                        ),
-                        rx.vstack(
-                            rx.el.label("Date du relevé", html_for="km-date", style=LABEL_STYLE),
-                            rx.input(id="km-date", name="date", type="date", default_value=VehicleState.date_input, width="100%", aria_describedby="km-date-error"),
-                            field_error(errors.get("date", ""), "km-date"),
-                            spacing="1",
-                        ),
-                        columns=rx.breakpoints(initial="1", sm="2"),
-                        gap="0.75rem",
-                        width="100%",
+    return section_card(
+        "Kilométrage",
+        rx.form(
+            rx.vstack(
+                rx.grid(
+                    rx.vstack(
+                        rx.el.label("Nouveau relevé (km)", html_for="km-input", style=LABEL_STYLE),
+                        rx.input(id="km-input", name="km", default_value=VehicleState.km_input, input_mode="numeric", placeholder="65 000", width="100%", aria_describedby="km-input-error"),
+                        field_error(errors.get("km", ""), "km-input"),
+                        spacing="1",
                     ),
-                    rx.cond(
-                        VehicleState.needs_correction,
-                        rx.el.label(
-                            rx.hstack(
-                                rx.el.input(type="checkbox", name="confirm_correction", id="km-correction"),
-                                rx.text("Corriger le kilométrage (erreur de saisie)", size="2"),
-                                align="center",
-                                spacing="2",
-                            ),
-                            html_for="km-correction",
-                        ),
+                    rx.vstack(
+                        rx.el.label("Date du relevé", html_for="km-date", style=LABEL_STYLE),
+                        rx.input(id="km-date", name="date", type="date", default_value=VehicleState.date_input, width="100%", aria_describedby="km-date-error"),
+                        field_error(errors.get("date", ""), "km-date"),
+                        spacing="1",
                     ),
-                    rx.button(rx.icon("gauge", size=16), "Mettre à jour", type="submit", id="km-submit"),
-                    spacing="3",
+                    columns=rx.breakpoints(initial="1", sm="2"),
+                    gap="0.75rem",
                     width="100%",
                 ),
-                on_submit=RecordsState.submit_mileage,
-                reset_on_submit=False,
-                no_validate=True,
-                key=VehicleState.mileage,
+                rx.cond(
+                    VehicleState.needs_correction,
+                    rx.el.label(
+                        rx.hstack(
+                            rx.el.input(type="checkbox", name="confirm_correction", id="km-correction"),
+                            rx.text("Corriger le kilométrage (erreur de saisie)", size="2"),
+                            align="center",
+                            spacing="2",
+                        ),
+                        html_for="km-correction",
+                    ),
+                ),
+                rx.button(rx.icon("gauge", size=16), "Mettre à jour", type="submit", id="km-submit"),
+                spacing="3",
+                width="100%",
             ),
-            rx.heading("Historique des relevés", as_="h3", size="2", color_scheme="gray"),
-            rx.vstack(rx.foreach(VehicleState.readings, _reading_row), id="mileage-history", spacing="1", width="100%"),
-            spacing="3",
-            width="100%",
+            on_submit=RecordsState.submit_mileage,
+            reset_on_submit=False,
+            no_validate=True,
+            key=VehicleState.mileage,
         ),
-        size="3",
+        rx.heading("Historique des relevés", as_="h3", size="2", color_scheme="gray"),
+        rx.vstack(rx.foreach(VehicleState.readings, _reading_row), id="mileage-history", spacing="1", width="100%"),
+        card_id="mileage",
     )
 
 
@@ -472,30 +468,20 @@ def _expense_row(item: ExpenseView) -> rx.Component:
 
 
 def _expenses_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Entretien et dépenses", as_="h2", size="4"),
-                rx.spacer(),
-                rx.text(VehicleState.expenses_total, weight="bold", id="expenses-total"),
-                width="100%",
+    return section_card(
+        "Entretien et dépenses",
+        rx.cond(
+            VehicleState.expenses.length() > 0,
+            rx.vstack(rx.foreach(VehicleState.expenses, _expense_row), spacing="0", width="100%", id="expense-list"),
+            rx.text(
+                "Déposez vos factures de garage : chaque facture devient une dépense datée, "
+                "avec son kilométrage.",
+                size="2",
+                color_scheme="gray",
             ),
-            rx.cond(
-                VehicleState.expenses.length() > 0,
-                rx.vstack(rx.foreach(VehicleState.expenses, _expense_row), spacing="0", width="100%", id="expense-list"),
-                rx.text(
-                    "Déposez vos factures de garage : chaque facture devient une dépense datée, "
-                    "avec son kilométrage.",
-                    size="2",
-                    color_scheme="gray",
-                ),
-            ),
-            spacing="3",
-            width="100%",
         ),
-        size="3",
-        id="expenses",
-        width="100%",
+        card_id="expenses",
+        aside=rx.text(VehicleState.expenses_total, weight="bold", id="expenses-total"),
     )
 
 
@@ -582,17 +568,14 @@ def _vehicle_view() -> rx.Component:
                 rx.vstack(
                     _removed_notice(),
                     rx.grid(
-                        rx.card(
-                            rx.vstack(
-                                rx.heading("Fiche du véhicule", as_="h2", size="4"),
-                                rx.cond(
-                                    VehicleState.details.length() > 0,
-                                    rx.data_list.root(rx.foreach(VehicleState.details, _detail_row), size="2"),
-                                    rx.text("Complétez la fiche pour affiner l'analyse.", color_scheme="gray"),
-                                ),
-                                spacing="3",
+                        section_card(
+                            "Fiche du véhicule",
+                            rx.cond(
+                                VehicleState.details.length() > 0,
+                                rx.data_list.root(rx.foreach(VehicleState.details, _detail_row), size="2"),
+                                rx.text("Complétez la fiche pour affiner l'analyse.", color_scheme="gray"),
                             ),
-                            size="3",
+                            card_id="vehicle-record",
                         ),
                         _mileage_card(),
                         columns=rx.breakpoints(initial="1", md="2"),

@@ -10,7 +10,7 @@ import pytest
 
 from autocoach.domain.ad import ad_facts, generate_ad
 from autocoach.domain.vehicle_form import validate_vehicle_form
-from autocoach.services import analysis, documents, vehicles
+from autocoach.services import analysis, documents, resale, vehicles
 from tests.fixtures.documents import build_cartes_grises, build_histovec, build_invoices
 from tests.test_vehicles_service import make_user
 
@@ -244,3 +244,21 @@ def test_the_owners_postcode_premium_and_battery_reach_the_engine(owner):
     )
     lines = {c.key: c.amount for c in analysis.analyze_vehicle(owner, car, TODAY).result.monthly_cost_breakdown}
     assert lines["battery_rental"] == 79
+
+
+def test_the_ad_states_only_what_the_papers_prove(owner, papers):
+    report = papers["report"]
+    car = new_car(owner, report.expected["license_plate"], brand="Renault", model="Clio",
+                  year=report.expected["first_registration_date"][:4], previous_owners="0")
+    typed = resale.generate(owner, car, TODAY).description
+    # Typed, not proven: no "première main", no clean Histovec claim.
+    assert "main" not in typed.lower() and "histovec" not in typed.lower()
+    stranger_car = new_car(owner, "FG-482-KT")
+    held = read(owner, stranger_car, report)
+    assert held.review_status == "held"
+    assert "histovec" not in resale.generate(owner, stranger_car, TODAY).description.lower()
+    documents.apply_as_proposed(owner, read(owner, car, report).id, TODAY)
+    proven = resale.generate(owner, car, TODAY).description
+    assert "histovec" in proven.lower()
+    assert f"{report.expected['owners_count']}e main" in proven.lower() or "propriétaires" in proven.lower() \
+        or "première main" in proven.lower()

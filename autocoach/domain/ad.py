@@ -93,7 +93,7 @@ _SOURCE_PHRASES = {
     "histovec": "le rapport Histovec",
 }
 
-_DOCUMENTS_PROVEN_KEYS = ("histovec", "invoice_expenses", "invoice_count")
+_DOCUMENTS_PROVEN_KEYS = ("histovec", "invoice_expenses", "invoice_count", "paper_fields")
 
 
 @dataclass(frozen=True)
@@ -313,7 +313,10 @@ def ad_facts(
       - "invoice_expenses": the `Expense`s of `facts.expenses` that come from
         an invoice (default: all of them, AutoCoach records garage invoices);
       - "invoice_count": number of invoice documents (default: distinct dates
-        of those expenses, one invoice per garage visit).
+        of those expenses, one invoice per garage visit);
+      - "paper_fields": the vehicle fields whose value a paper gave (their
+        provenance). When given, the number of owners is stated only if a
+        Histovec report or the carte grise gave it.
     """
     histovec_read, invoices_given, count_given = _documents_proven(documents_proven)
     as_of = analysis.as_of
@@ -360,7 +363,13 @@ def ad_facts(
         fiscal_power=facts.fiscal_power,
         power_kw=facts.power_kw,
         color=_clean(color),
-        previous_owners=facts.previous_owners,
+        previous_owners=(
+            facts.previous_owners
+            if documents_proven is None
+            or "paper_fields" not in documents_proven
+            or "previous_owners" in documents_proven["paper_fields"]
+            else None
+        ),
         invoice_count=invoice_count,
         maintenance_items=_maintenance_items(invoices, as_of),
         maintenance_regular=regular,

@@ -32,6 +32,8 @@ def _ad_facts(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> ads.A
                     Document.vehicle_id == vehicle_id,
                     Document.document_type == "histovec",
                     Document.status == "processed",
+                    # A report held back (another car's) or kept aside proves nothing.
+                    Document.review_status == "applied",
                 )
             ).first()
             is not None
@@ -47,7 +49,14 @@ def _ad_facts(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> ads.A
         facts,
         analyze(facts, as_of, analysis.reference_data()),
         color=color,
-        documents_proven={"histovec": histovec_read, "invoice_expenses": invoice_expenses},
+        documents_proven={
+            "histovec": histovec_read,
+            "invoice_expenses": invoice_expenses,
+            "paper_fields": {
+                name for name, known in vehicles.vehicle_provenance(scope, vehicle_id).items()
+                if known.used.source in ("carte_grise", "histovec")
+            },
+        },
     )
 
 

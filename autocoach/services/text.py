@@ -90,7 +90,7 @@ DESKEW_MAX_ANGLE = 10.0
 OCR_TEXT_HEIGHT = 30
 # Candidate preparations: another one is tried while the best mean word
 # confidence is under GOOD and the time spent stays under BUDGET x the first pass.
-OCR_GOOD_CONFIDENCE = 88.0
+OCR_GOOD_CONFIDENCE = 78.0
 OCR_BUDGET_FACTOR = 2.2
 # Below this mean word confidence (0-100), orientation detection is tried.
 OSD_BELOW_CONFIDENCE = 60.0

@@ -106,7 +106,8 @@ def _code_pattern(code: str, *, dotted: bool = False) -> str:
     """Regex for a field code such as ``D.1``; ``dotted`` requires a separator
     (used to find where a free-text value ends without cutting "C4 PICASSO")."""
     letter, *digits = code.split(".")
-    out = r"(?<![A-Z0-9.,/])" + _CODE_CHAR.get(letter, letter)
+    # Not after a dash either: "LF-446-DS" holds no D.3.
+    out = r"(?<![A-Z0-9.,/-])" + _CODE_CHAR.get(letter, letter)
     for digit in digits:
         sep = r"\s?[.,·]\s?" if dotted else _SEP
         out += sep + _CODE_CHAR.get(digit, digit)
@@ -130,7 +131,7 @@ _ALL_CODES = (
 # a single-letter code followed by a value of its shape, or a table rule.
 _STOP_RE = re.compile(
     "|".join(
-        [r"\s" + _code_pattern(c, dotted=True).replace(r"(?<![A-Z0-9.,/])", "") for c in _ALL_CODES]
+        [r"\s" + _code_pattern(c, dotted=True).replace(r"(?<![A-Z0-9.,/-])", "") for c in _ALL_CODES]
         + [
             r"\sE\s*:?\s*[A-Z0-9]{17}",
             r"\s[BI1]\s*:?\s*\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{2,4}",
@@ -291,9 +292,10 @@ def _parse(text: str, result: ParsedDocument, layout: DocumentLayout | None = No
         ("P.6", "fiscal_power", 1, 150),
         ("V.7", "co2", 0, 999),
     ):
-        value = _number_value(lines, code, low, high)
-        how = ORIGIN_CODE
-        if value is None and place.get(code) is not None and low <= place[code] <= high:
+        value, exact = _number_value(lines, code, low, high)
+        how = ORIGIN_CODE if exact else "lookalike"
+        # Read as printed > found by shape and row > behind a look-alike code.
+        if not exact and place.get(code) is not None and low <= place[code] <= high:
             value, how = place[code], ORIGIN_SHAPE
         if value is not None:
             put(name, int(value) if name != "power_kw" or value == int(value) else value, how)
@@ -589,9 +591,8 @@ def _vin(lines: list[str], result: ParsedDocument, *, quiet: bool = False) -> tu
 
 
 def _text_values(lines: list[str], code: str) -> list[tuple[str, bool]]:
-    """Free-text values after ``code``: (value, code letter read exactly)."""
+    """Free-text values after ``code``: (value, code read exactly)."""
     pattern = _CODES[code]
-    letter = code[0]
     out: list[tuple[str, bool]] = []
     for line in lines:
         for m in pattern.finditer(line):
@@ -602,7 +603,7 @@ def _text_values(lines: list[str], code: str) -> list[tuple[str, bool]]:
             value = re.sub(r"[|_\[\]{}«»\"]+", " ", value)
             value = re.sub(r"\s{2,}", " ", value).strip(" .:;,-'")
             if value:
-                out.append((value, m.group(0).lstrip()[:1] == letter))
+                out.append((value, _exact_code(m.group(0), code)))
                 if len(out) >= _MAX_CANDIDATES:
                     return out
     return out
@@ -681,8 +682,15 @@ def _clean_model(raw: str, make: str | None) -> str:
     return " ".join(fixed)
 
 
-def _number_value(lines: list[str], code: str, low: float, high: float) -> float | None:
+def _exact_code(matched: str, code: str) -> bool:
+    """Was the code read as printed ("D.3", "D3"), not as a look-alike ("DS", "P.3")?"""
+    return re.sub(r"[^A-Z0-9]", "", matched) == code.replace(".", "")
+
+
+def _number_value(lines: list[str], code: str, low: float, high: float) -> tuple[float | None, bool]:
+    """The number after ``code``: (value, code read exactly); exact reads first."""
     pattern = _CODES[code]
+    lookalike: float | None = None
     for line in lines:
         for m in pattern.finditer(line):
             num = _NUMBER_RE.match(line, m.end())
@@ -696,8 +704,11 @@ def _number_value(lines: list[str], code: str, low: float, high: float) -> float
             except ValueError:
                 continue
             if low <= value <= high:
-                return value
-    return None
+                if _exact_code(m.group(0), code):
+                    return value, True
+                if lookalike is None:
+                    lookalike = value
+    return lookalike, False
 
 
 def _fuel_code(lines: list[str]) -> tuple[str | None, str]:

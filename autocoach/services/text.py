@@ -537,6 +537,10 @@ def _order_corners(points: np.ndarray) -> np.ndarray:
 
 
 def _unwarp(gray: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    # A little beyond the outline: the detected edge may cut into a first line
+    # printed close to the paper's border.
+    center = corners.mean(axis=0)
+    corners = (center + (corners - center) * 1.03).astype(np.float32)
     top_left, top_right, bottom_right, bottom_left = corners
     width = int(max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left)))
     height = int(max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right)))

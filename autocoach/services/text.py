@@ -66,6 +66,9 @@ OCR_LANG = "fra"
 # psm 4 (one column of lines): keeps a table row or a "code value" pair on one
 # line, where the default automatic layout splits columns into separate blocks.
 OCR_CONFIG = "--oem 1 --psm 4"
+# Last resort when psm 4 reads poorly: Tesseract's automatic page layout, for
+# papers laid out in free blocks rather than rows (a stamped or handwritten bill).
+OCR_CONFIG_AUTO = "--oem 1 --psm 3"
 OCR_TIMEOUT_SECONDS = 60  # per page; a stuck page is skipped, not the whole file
 OSD_TIMEOUT_SECONDS = 20
 PDF_RENDER_DPI = 300
@@ -625,6 +628,7 @@ def _candidates(image: Image.Image):
     yield (label + "+seuil", lambda: _ocr_size_deskewed(_adaptive_binary(_flatten_light(page))))
     if corners is not None:
         yield ("cadre", lambda: prepare_for_ocr(image))
+    yield (label + "+psm3", lambda: finish(flat))
 
 
 def _ocr_size_deskewed(binary: np.ndarray) -> Image.Image:
@@ -705,7 +709,7 @@ def _ocr(image: Image.Image, page: int, notes: list[str]) -> _PageReading | None
             if elapsed + first_pass > OCR_BUDGET_FACTOR * max(first_pass, 0.2):
                 break
         prepared = make()
-        read = _tesseract(prepared, page, notes)
+        read = _tesseract(prepared, page, notes, OCR_CONFIG_AUTO if name.endswith("+psm3") else OCR_CONFIG)
         if not first_pass:
             first_pass = time.monotonic() - started
         if read is None:
@@ -736,13 +740,15 @@ def _reading_score(words: list[Word]) -> float:
     return sum(len(w.text) * w.conf for w in words if w.conf >= 40) / 100
 
 
-def _tesseract(image: Image.Image, page: int, notes: list[str]) -> tuple[str, float, list[Word]] | None:
+def _tesseract(
+    image: Image.Image, page: int, notes: list[str], config: str = OCR_CONFIG
+) -> tuple[str, float, list[Word]] | None:
     """(text, mean word confidence 0-100, words) or None when the page was skipped."""
     try:
         data = pytesseract.image_to_data(
             image,
             lang=OCR_LANG,
-            config=OCR_CONFIG,
+            config=config,
             timeout=OCR_TIMEOUT_SECONDS,
             output_type=pytesseract.Output.DICT,
         )

@@ -208,9 +208,14 @@ def _parse(text: str, result: ParsedDocument, layout: DocumentLayout | None = No
         result.note(name, origin, _BASE_CONFIDENCE[how] * factor, alternatives)
 
     def put_checked(name: str, coded, coded_how: str | None, from_mrz) -> None:
-        """A field both the MRZ and its code may give: agree, or propose both."""
+        """A field both the MRZ and its code may give: agree, or propose both
+        (the value whose words the OCR was surer of first)."""
         if from_mrz and coded and from_mrz != coded:
-            put(name, from_mrz, "disagreed", [coded])
+            if layout is not None and layout.confidence_of(coded) > layout.confidence_of(from_mrz):
+                fields[name] = coded
+                result.note(name, ORIGIN_CODE, _BASE_CONFIDENCE["disagreed"], [from_mrz])
+            else:
+                put(name, from_mrz, "disagreed", [coded])
         elif from_mrz:
             put(name, from_mrz, "agreed" if coded else ORIGIN_MRZ)
         elif coded:
@@ -242,7 +247,9 @@ def _parse(text: str, result: ParsedDocument, layout: DocumentLayout | None = No
         put("next_technical_inspection", dates["X.1"], ORIGIN_SHAPE if "X.1" in by_place else ORIGIN_CODE)
     found_codes += len(dates)
 
-    vin, vin_how = _vin(lines, result, quiet=bool(mrz.get("vin")))
+    vin, vin_how = _vin(lines, result, quiet=bool(mrz.get("vin") or place.get("E")))
+    if vin_how != ORIGIN_CODE and place.get("E"):
+        vin, vin_how = place["E"], ORIGIN_SHAPE
     put_checked("vin", vin, vin_how, mrz.get("vin"))
     if "vin" in fields:
         found_codes += 1
@@ -423,6 +430,10 @@ def _by_place(rows: list[str]) -> dict:
                 found["B"] = dates[0][0]
         if vin_row is None and plate_row is not None and index > plate_row and _VIN_ROW_RE.search(row) and not _CNIT_RE.search(row):
             vin_row = index
+        if "E" not in found and plate_row is not None and index > plate_row:
+            vin = _glued_vin(tokens)
+            if vin:
+                found["E"] = vin
         if "D.3" not in found and _CNIT_RE.search(row) and index + 1 < len(rows):
             model = _value_after_code(rows[index + 1].split())
             if model and _plausible_model(model) and not _VIN_ROW_RE.fullmatch(model):
@@ -447,6 +458,21 @@ def _by_place(rows: list[str]) -> dict:
     return found
 
 
+def _glued_vin(tokens: list[str]) -> str | None:
+    """A VIN that OCR cut in two or three pieces ("VNKKAAT 99DH190483")."""
+    for start in range(len(tokens)):
+        glued = ""
+        for token in tokens[start : start + 3]:
+            glued += token
+            if len(glued) >= 17:
+                break
+        if len(glued) == 17 and glued != tokens[start]:
+            vin = fix_vin(glued)
+            if vin and sum(ch.isdigit() for ch in vin) >= 5:
+                return vin
+    return None
+
+
 def _p_row(tokens: list[str], found: dict) -> bool:
     """"P.1 1461 P.2 63 P.3 GO P.6 4" with its codes garbled ("R.1 1461 R2 63 R3 GO R6 4"):
     the fuel code splits the row, the numbers before are P.1 and P.2, after it P.6."""
@@ -455,8 +481,10 @@ def _p_row(tokens: list[str], found: dict) -> bool:
         return False
     before = [int(t) for t in tokens[:fuel_at] if _PURE_NUMBER_RE.fullmatch(t)]
     after = [int(t) for t in tokens[fuel_at + 1 :] if _PURE_NUMBER_RE.fullmatch(t)]
-    if not before or len(before) > 2:
+    if not before:
         return False
+    # More than two numbers: a garbled code became a digit ("1 1461 N2 63 R3 GO").
+    before = before[-2:]
     found["P.3"] = tokens[fuel_at]
     if len(before) == 2:
         found["P.1"], found["P.2"] = float(before[0]), float(before[1])

@@ -39,7 +39,9 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps
 
-from autocoach.domain.documents.layout import SOURCE_OCR, SOURCE_TEXT_LAYER, DocumentLayout, Word
+from autocoach.domain.documents.carte_grise import missing_key_fields
+from autocoach.domain.documents.classify import classify_document
+from autocoach.domain.documents.layout import SOURCE_OCR, SOURCE_TEXT_LAYER, DocumentLayout, Word, merge_words
 
 # Tesseract's OpenMP threads fight each other on small servers (15 s -> 3 s
 # with one thread); set before pytesseract spawns anything. An explicit
@@ -69,6 +71,9 @@ OCR_CONFIG = "--oem 1 --psm 4"
 # Last resort when psm 4 reads poorly: Tesseract's automatic page layout, for
 # papers laid out in free blocks rather than rows (a stamped or handwritten bill).
 OCR_CONFIG_AUTO = "--oem 1 --psm 3"
+# Sparse text: finds the small isolated "code value" pairs of a card's middle
+# columns that the row-wise psm 4 sometimes drops; its words are merged in.
+OCR_CONFIG_SPARSE = "--oem 1 --psm 11"
 OCR_TIMEOUT_SECONDS = 60  # per page; a stuck page is skipped, not the whole file
 OSD_TIMEOUT_SECONDS = 20
 PDF_RENDER_DPI = 300
@@ -721,6 +726,11 @@ def _ocr(image: Image.Image, page: int, notes: list[str]) -> _PageReading | None
             best, best_image = _PageReading(text, words, confidence, name), prepared
     if best is None or best_image is None:
         return None
+    if time.monotonic() - started + first_pass <= OCR_BUDGET_FACTOR * max(first_pass, 0.2) and _card_incomplete(best):
+        sparse = _tesseract(best_image, page, notes, OCR_CONFIG_SPARSE)
+        if sparse is not None:
+            words = merge_words(best.words, sparse[2])
+            best = _PageReading(best.text, words, best.confidence, best.preparation + "+psm11")
     if best.confidence < OSD_BELOW_CONFIDENCE or _word_count(best.text) < 8:
         # Poor reading: maybe the photo is sideways or upside down (no EXIF tag).
         rotation = _osd_rotation(best_image)
@@ -730,6 +740,13 @@ def _ocr(image: Image.Image, page: int, notes: list[str]) -> _PageReading | None
             if retry and retry[1] > best.confidence:
                 best = _PageReading(retry[0], retry[2], retry[1], best.preparation + f"+{rotation}")
     return best
+
+
+def _card_incomplete(reading: _PageReading) -> bool:
+    """A carte grise whose reading lacks one of the fields every card carries."""
+    if classify_document(reading.text) != "carte_grise":
+        return False
+    return bool(missing_key_fields(reading.text, DocumentLayout(words=reading.words)))
 
 
 def _reading_score(words: list[Word]) -> float:

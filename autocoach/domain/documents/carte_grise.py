@@ -175,6 +175,16 @@ _BASE_CONFIDENCE = {
 }
 
 
+# Fields every certificate of a car carries: when one is missing after a first
+# OCR pass, a second (sparse text) pass is worth its time (services.text).
+KEY_FIELDS = ("license_plate", "vin", "brand", "model", "fuel_code", "power_kw", "fiscal_power", "co2")
+
+
+def missing_key_fields(text: str, layout: DocumentLayout | None = None) -> list[str]:
+    fields = parse_carte_grise(text, layout).fields
+    return [name for name in KEY_FIELDS if name not in fields]
+
+
 def parse_carte_grise(text: str, layout: DocumentLayout | None = None) -> ParsedDocument:
     """Read vehicle fields from the text of a certificat d'immatriculation.
 
@@ -786,4 +796,4 @@ def _euro_class(raw: str) -> str | None:
     return label
 
 
-__all__ = ["parse_carte_grise", "read_machine_lines", "is_code_word", "paired_lines", "FUEL_CODES", "DOCUMENT_TYPE"]
+__all__ = ["parse_carte_grise", "missing_key_fields", "KEY_FIELDS", "read_machine_lines", "is_code_word", "paired_lines", "FUEL_CODES", "DOCUMENT_TYPE"]

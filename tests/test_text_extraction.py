@@ -9,6 +9,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -371,3 +372,40 @@ def test_fixture_text_layer_matches_source(tmp_path: Path) -> None:
     result = extract_text(_histovec_pdf(data, "DejaVu"), "application/pdf")
     assert "Situation administrative du véhicule" in result.text
     assert data["plate"] in result.text
+
+
+def test_large_jpeg_is_decoded_reduced_and_gray() -> None:
+    # libjpeg scales while decoding: no full-size colour buffer for a 24-MP photo.
+    page = _text_image(size=120, width=6000).resize((6000, 4000))
+    data = _encode(page, "JPEG", quality=85)
+    decoded = text_service._decode_bounded(text_service._open_image(data), data)
+    assert max(decoded.size) <= text_service.DECODE_MAX_SIDE and decoded.mode == "L"
+    assert "TILLEULS" in extract_text(data, "image/jpeg").text
+
+
+def test_large_png_is_decoded_reduced_and_gray() -> None:
+    page = _text_image(size=120, width=6000).resize((6000, 4000))
+    data = _encode(page, "PNG")
+    decoded = text_service._decode_bounded(text_service._open_image(data), data)
+    assert max(decoded.size) <= text_service.DECODE_MAX_SIDE and decoded.mode == "L"
+
+
+def test_phone_photo_outline_is_found_and_words_come_back() -> None:
+    from tests.fixtures.documents import phone_photo
+
+    photo = phone_photo(_text_image(), random.Random(4), tilt=6.0, shadow="strong")
+    gray = np.asarray(photo.convert("L"))
+    corners = text_service.find_page_outline(gray)
+    assert corners is not None
+    # Corners clockwise from top-left, inside the frame.
+    assert corners[0][0] < corners[1][0] and corners[0][1] < corners[3][1]
+    result = extract_text(_encode(photo, "JPEG", quality=60), "image/jpeg")
+    assert "TILLEULS" in result.text
+    assert result.words and all(0 <= w.conf <= 100 for w in result.words)
+    assert result.preparation.startswith("page") and 0 < result.mean_confidence <= 100
+
+
+def test_text_layer_is_rated_sure() -> None:
+    result = extract_text(_text_pdf(), "application/pdf")
+    assert result.layout.source == "pdf_text" and result.mean_confidence == 100.0
+    assert result.layout.confidence_of("TILLEULS") == 1.0

@@ -21,7 +21,7 @@ import pytest
 from autocoach.domain.documents import parse_document
 from autocoach.domain.documents.carte_grise import is_code_word, paired_lines, parse_carte_grise, read_machine_lines
 from autocoach.domain.documents.common import LOW_CONFIDENCE
-from autocoach.domain.documents.layout import DocumentLayout, Word, geometric_rows, pair_labels
+from autocoach.domain.documents.layout import DocumentLayout, Word, geometric_rows, merge_words, pair_labels
 from tests.test_document_accuracy import score_fields
 
 RECORDED = json.loads((Path(__file__).parent.parent / "fixtures" / "tesseract_words_carte_grise.json").read_text())
@@ -170,3 +170,13 @@ def test_text_only_parse_still_works_and_is_rated() -> None:
     assert parsed.document_type == "carte_grise"
     assert set(parsed.confidence) == set(parsed.fields)
     assert parsed.fields["first_registration_date"] == date(2019, 3, 15)
+
+
+def test_a_second_pass_adds_only_words_where_the_first_had_none() -> None:
+    first = [Word("P.1", 88, 100, 100, 30, 14), Word("1461", 95, 150, 97, 60, 20), Word("P.3", 80, 500, 100, 30, 14)]
+    second = [Word("1461", 90, 151, 98, 58, 19), Word("P.2", 85, 300, 100, 30, 14), Word("63", 92, 345, 97, 30, 20)]
+    merged = merge_words(first, second)
+    assert [w.text for w in merged] == ["P.1", "1461", "P.3", "P.2", "63"]
+    assert merged[1].conf == 95  # the first reading's word is kept where both read one
+    pairs = [(label.text, [w.text for w in value]) for label, value in pair_labels(merged, is_code_word)]
+    assert ("P.2", ["63"]) in pairs

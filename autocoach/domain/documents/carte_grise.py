@@ -106,7 +106,8 @@ def _code_pattern(code: str, *, dotted: bool = False) -> str:
     """Regex for a field code such as ``D.1``; ``dotted`` requires a separator
     (used to find where a free-text value ends without cutting "C4 PICASSO")."""
     letter, *digits = code.split(".")
-    out = r"(?<![A-Z0-9.,/])" + _CODE_CHAR.get(letter, letter)
+    # Not after a dash either: "LF-446-DS" holds no D.3.
+    out = r"(?<![A-Z0-9.,/-])" + _CODE_CHAR.get(letter, letter)
     for digit in digits:
         sep = r"\s?[.,·]\s?" if dotted else _SEP
         out += sep + _CODE_CHAR.get(digit, digit)
@@ -130,7 +131,7 @@ _ALL_CODES = (
 # a single-letter code followed by a value of its shape, or a table rule.
 _STOP_RE = re.compile(
     "|".join(
-        [r"\s" + _code_pattern(c, dotted=True).replace(r"(?<![A-Z0-9.,/])", "") for c in _ALL_CODES]
+        [r"\s" + _code_pattern(c, dotted=True).replace(r"(?<![A-Z0-9.,/-])", "") for c in _ALL_CODES]
         + [
             r"\sE\s*:?\s*[A-Z0-9]{17}",
             r"\s[BI1]\s*:?\s*\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{2,4}",
@@ -174,6 +175,16 @@ _BASE_CONFIDENCE = {
 }
 
 
+# Fields every certificate of a car carries: when one is missing after a first
+# OCR pass, a second (sparse text) pass is worth its time (services.text).
+KEY_FIELDS = ("license_plate", "vin", "brand", "model", "fuel_code", "power_kw", "fiscal_power", "co2")
+
+
+def missing_key_fields(text: str, layout: DocumentLayout | None = None) -> list[str]:
+    fields = parse_carte_grise(text, layout).fields
+    return [name for name in KEY_FIELDS if name not in fields]
+
+
 def parse_carte_grise(text: str, layout: DocumentLayout | None = None) -> ParsedDocument:
     """Read vehicle fields from the text of a certificat d'immatriculation.
 
@@ -207,9 +218,14 @@ def _parse(text: str, result: ParsedDocument, layout: DocumentLayout | None = No
         result.note(name, origin, _BASE_CONFIDENCE[how] * factor, alternatives)
 
     def put_checked(name: str, coded, coded_how: str | None, from_mrz) -> None:
-        """A field both the MRZ and its code may give: agree, or propose both."""
+        """A field both the MRZ and its code may give: agree, or propose both
+        (the value whose words the OCR was surer of first)."""
         if from_mrz and coded and from_mrz != coded:
-            put(name, from_mrz, "disagreed", [coded])
+            if layout is not None and layout.confidence_of(coded) > layout.confidence_of(from_mrz):
+                fields[name] = coded
+                result.note(name, ORIGIN_CODE, _BASE_CONFIDENCE["disagreed"], [from_mrz])
+            else:
+                put(name, from_mrz, "disagreed", [coded])
         elif from_mrz:
             put(name, from_mrz, "agreed" if coded else ORIGIN_MRZ)
         elif coded:
@@ -241,7 +257,9 @@ def _parse(text: str, result: ParsedDocument, layout: DocumentLayout | None = No
         put("next_technical_inspection", dates["X.1"], ORIGIN_SHAPE if "X.1" in by_place else ORIGIN_CODE)
     found_codes += len(dates)
 
-    vin, vin_how = _vin(lines, result, quiet=bool(mrz.get("vin")))
+    vin, vin_how = _vin(lines, result, quiet=bool(mrz.get("vin") or place.get("E")))
+    if vin_how != ORIGIN_CODE and place.get("E"):
+        vin, vin_how = place["E"], ORIGIN_SHAPE
     put_checked("vin", vin, vin_how, mrz.get("vin"))
     if "vin" in fields:
         found_codes += 1
@@ -291,9 +309,10 @@ def _parse(text: str, result: ParsedDocument, layout: DocumentLayout | None = No
         ("P.6", "fiscal_power", 1, 150),
         ("V.7", "co2", 0, 999),
     ):
-        value = _number_value(lines, code, low, high)
-        how = ORIGIN_CODE
-        if value is None and place.get(code) is not None and low <= place[code] <= high:
+        value, exact = _number_value(lines, code, low, high)
+        how = ORIGIN_CODE if exact else "lookalike"
+        # Read as printed > found by shape and row > behind a look-alike code.
+        if not exact and place.get(code) is not None and low <= place[code] <= high:
             value, how = place[code], ORIGIN_SHAPE
         if value is not None:
             put(name, int(value) if name != "power_kw" or value == int(value) else value, how)
@@ -421,6 +440,10 @@ def _by_place(rows: list[str]) -> dict:
                 found["B"] = dates[0][0]
         if vin_row is None and plate_row is not None and index > plate_row and _VIN_ROW_RE.search(row) and not _CNIT_RE.search(row):
             vin_row = index
+        if "E" not in found and plate_row is not None and index > plate_row:
+            vin = _glued_vin(tokens)
+            if vin:
+                found["E"] = vin
         if "D.3" not in found and _CNIT_RE.search(row) and index + 1 < len(rows):
             model = _value_after_code(rows[index + 1].split())
             if model and _plausible_model(model) and not _VIN_ROW_RE.fullmatch(model):
@@ -445,6 +468,21 @@ def _by_place(rows: list[str]) -> dict:
     return found
 
 
+def _glued_vin(tokens: list[str]) -> str | None:
+    """A VIN that OCR cut in two or three pieces ("VNKKAAT 99DH190483")."""
+    for start in range(len(tokens)):
+        glued = ""
+        for token in tokens[start : start + 3]:
+            glued += token
+            if len(glued) >= 17:
+                break
+        if len(glued) == 17 and glued != tokens[start]:
+            vin = fix_vin(glued)
+            if vin and sum(ch.isdigit() for ch in vin) >= 5:
+                return vin
+    return None
+
+
 def _p_row(tokens: list[str], found: dict) -> bool:
     """"P.1 1461 P.2 63 P.3 GO P.6 4" with its codes garbled ("R.1 1461 R2 63 R3 GO R6 4"):
     the fuel code splits the row, the numbers before are P.1 and P.2, after it P.6."""
@@ -453,8 +491,10 @@ def _p_row(tokens: list[str], found: dict) -> bool:
         return False
     before = [int(t) for t in tokens[:fuel_at] if _PURE_NUMBER_RE.fullmatch(t)]
     after = [int(t) for t in tokens[fuel_at + 1 :] if _PURE_NUMBER_RE.fullmatch(t)]
-    if not before or len(before) > 2:
+    if not before:
         return False
+    # More than two numbers: a garbled code became a digit ("1 1461 N2 63 R3 GO").
+    before = before[-2:]
     found["P.3"] = tokens[fuel_at]
     if len(before) == 2:
         found["P.1"], found["P.2"] = float(before[0]), float(before[1])
@@ -589,9 +629,8 @@ def _vin(lines: list[str], result: ParsedDocument, *, quiet: bool = False) -> tu
 
 
 def _text_values(lines: list[str], code: str) -> list[tuple[str, bool]]:
-    """Free-text values after ``code``: (value, code letter read exactly)."""
+    """Free-text values after ``code``: (value, code read exactly)."""
     pattern = _CODES[code]
-    letter = code[0]
     out: list[tuple[str, bool]] = []
     for line in lines:
         for m in pattern.finditer(line):
@@ -602,7 +641,7 @@ def _text_values(lines: list[str], code: str) -> list[tuple[str, bool]]:
             value = re.sub(r"[|_\[\]{}«»\"]+", " ", value)
             value = re.sub(r"\s{2,}", " ", value).strip(" .:;,-'")
             if value:
-                out.append((value, m.group(0).lstrip()[:1] == letter))
+                out.append((value, _exact_code(m.group(0), code)))
                 if len(out) >= _MAX_CANDIDATES:
                     return out
     return out
@@ -681,8 +720,15 @@ def _clean_model(raw: str, make: str | None) -> str:
     return " ".join(fixed)
 
 
-def _number_value(lines: list[str], code: str, low: float, high: float) -> float | None:
+def _exact_code(matched: str, code: str) -> bool:
+    """Was the code read as printed ("D.3", "D3"), not as a look-alike ("DS", "P.3")?"""
+    return re.sub(r"[^A-Z0-9]", "", matched) == code.replace(".", "")
+
+
+def _number_value(lines: list[str], code: str, low: float, high: float) -> tuple[float | None, bool]:
+    """The number after ``code``: (value, code read exactly); exact reads first."""
     pattern = _CODES[code]
+    lookalike: float | None = None
     for line in lines:
         for m in pattern.finditer(line):
             num = _NUMBER_RE.match(line, m.end())
@@ -696,8 +742,11 @@ def _number_value(lines: list[str], code: str, low: float, high: float) -> float
             except ValueError:
                 continue
             if low <= value <= high:
-                return value
-    return None
+                if _exact_code(m.group(0), code):
+                    return value, True
+                if lookalike is None:
+                    lookalike = value
+    return lookalike, False
 
 
 def _fuel_code(lines: list[str]) -> tuple[str | None, str]:
@@ -747,4 +796,4 @@ def _euro_class(raw: str) -> str | None:
     return label
 
 
-__all__ = ["parse_carte_grise", "read_machine_lines", "is_code_word", "paired_lines", "FUEL_CODES", "DOCUMENT_TYPE"]
+__all__ = ["parse_carte_grise", "missing_key_fields", "KEY_FIELDS", "read_machine_lines", "is_code_word", "paired_lines", "FUEL_CODES", "DOCUMENT_TYPE"]

@@ -47,6 +47,11 @@ _KEYWORDS: dict[str, tuple[tuple[str, int], ...]] = {
         (r"certificat d.immatriculation", 2),
         (r"republique francaise", 1),
         (r"\bcarte grise\b", 1),
+        # Printed on every certificate whatever becomes of the small codes on a photo:
+        # the C.4a statement, the V.9 directive, the machine-readable lines.
+        (r"est le proprietaire du vehicule", 2),
+        (r"(?<![0-9])(?:715/2007|70/220)\s?\*", 2),
+        (r"c[rk]fra[a-z0-9]{4,9}<|\bci<<[a-z]", 4),
     ),
     "facture": (
         (r"\bfactures?\b", 4),

@@ -108,21 +108,41 @@ _REF_TOKEN_RE = re.compile(r"^(?:ref\.?:?|réf\.?:?|[a-z]{0,4}[\-/]?\d[\w\-/.]{3
 def parse_invoice(text: str, layout: DocumentLayout | None = None) -> ParsedDocument:
     """Read a garage invoice. Never raises; missing pieces become warnings.
 
-    ``layout`` (OCR word boxes) rates each value by the OCR's confidence."""
+    ``layout`` (OCR word boxes) rates each value by the OCR's confidence, and
+    gives a second reading of the page: its words regrouped into rows by
+    position, for when Tesseract put a table's columns in separate blocks
+    (labels first, then all the amounts). The reading whose lines add up to
+    its totals, else the one with more found, wins."""
     result = guarded(DOCUMENT_TYPE, _parse, text)
+    if layout is not None and layout.words:
+        by_rows = guarded(DOCUMENT_TYPE, _parse, "\n".join(layout.row_texts()))
+        if _reading_rank(by_rows) > _reading_rank(result):
+            result = by_rows
     _rate(result, layout)
     return result
+
+
+def _adds_up(fields: dict) -> bool:
+    items = fields.get("items") or []
+    total = round(sum(item["amount"] for item in items), 2)
+    return bool(items) and any(
+        isinstance(fields.get(key), float) and abs(fields[key] - total) <= 0.05 for key in ("total_ht", "total_ttc")
+    )
+
+
+def _reading_rank(result: ParsedDocument) -> tuple[bool, int, int]:
+    fields = result.fields
+    return _adds_up(fields), len(fields) + len(fields.get("items") or []), -len(result.warnings)
 
 
 def _rate(result: ParsedDocument, layout: DocumentLayout | None) -> None:
     """Totals that the lines add up to are sure whatever the OCR thought of them."""
     fields = result.fields
     items = fields.get("items") or []
-    total = round(sum(item["amount"] for item in items), 2)
-    adds_up = bool(items) and any(
-        isinstance(fields.get(key), float) and abs(fields[key] - total) <= 0.05 for key in ("total_ht", "total_ttc")
-    )
+    adds_up = _adds_up(fields)
     for name, value in fields.items():
+        if name == "items" and not items:
+            continue  # nothing read: nothing to rate
         if name == "items":
             factor = 1.0 if adds_up or layout is None else min(
                 (min(layout.confidence_of(item["label"]), layout.confidence_of(item["amount"])) for item in items), default=1.0

@@ -191,6 +191,26 @@ def pair_labels(words: Iterable[Word], is_label: Callable[[str], bool]) -> list[
     return pairs
 
 
+def merge_words(words: list[Word], extra: Iterable[Word]) -> list[Word]:
+    """``words`` plus the words of another reading of the same page that fall
+    where ``words`` has nothing (a second Tesseract pass finds small isolated
+    pairs a first one dropped)."""
+    merged = list(words)
+    for word in extra:
+        if not any(_overlap(word, kept) > 0.3 for kept in words if kept.page == word.page):
+            merged.append(word)
+    return merged
+
+
+def _overlap(a: Word, b: Word) -> float:
+    """Shared area over the smaller box's area."""
+    width = min(a.right, b.right) - max(a.left, b.left)
+    height = min(a.top + a.height, b.top + b.height) - max(a.top, b.top)
+    if width <= 0 or height <= 0:
+        return 0.0
+    return width * height / max(1, min(a.width * a.height, b.width * b.height))
+
+
 def unlabelled_words(words: Iterable[Word], pairs: list[tuple[Word, list[Word]]]) -> list[Word]:
     """Words that are neither a label nor part of a paired value."""
     used = {id(label) for label, _ in pairs} | {id(w) for _, value in pairs for w in value}
@@ -203,6 +223,7 @@ __all__ = [
     "SOURCE_TEXT_LAYER",
     "Word",
     "geometric_rows",
+    "merge_words",
     "pair_labels",
     "unlabelled_words",
 ]

@@ -83,8 +83,10 @@ MAX_PAGES = 20
 # Scanned pages OCR'd per PDF, and the pixels of one rendered page (A3 at 300 dpi).
 MAX_SCANNED_PAGES = 10
 PDF_MAX_PAGE_PIXELS = 18_000_000
-# A phone photo: 12 MP usually, 48-64 MP in a sensor's full-resolution mode.
-MAX_PHOTO_PIXELS = 64_000_000
+# A phone photo: 12 MP usually, 48-64 MP (up to 89 MP, Pillow's own bomb limit) in a
+# sensor's full-resolution mode. Decoding is reduced and grayscale, so even the
+# largest stays far under 400 MB.
+MAX_PHOTO_PIXELS = 89_000_000
 # Decoded at most this long on the long side: beyond it Tesseract only gets slower.
 DECODE_MAX_SIDE = 4000
 # A PDF page with fewer characters than this in its text layer is OCR'd.

@@ -172,6 +172,8 @@ def test_a_deleted_document_can_be_taken_back(live_app, smtp_sink, page: Page, p
     add_car(page, live_app)
     page.set_input_files("#documents-upload input[type=file]", [str(invoice.path)])
     expect(page.locator(".document-row", has_text="Analysé")).to_have_count(1, timeout=60_000)
+    page.locator(".document-row .apply-review").click()
+    expect(page.locator("#expense-list")).to_be_visible()
 
     # A slip: the document leaves the page, "Annuler" brings it back.
     page.locator(".document-row .delete-document").click()

@@ -89,7 +89,13 @@ def test_a_misread_value_is_corrected_in_the_review_then_shown_with_its_source(
     version = review.locator("input[name='value:version']")
     expect(version).to_have_value(card.expected["variant"])
     version.fill("1.2 PureTech 100 Allure")
-    page.screenshot(path=str(artifacts_dir("screenshots") / "review.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.screenshot(path=str(artifacts_dir("screenshots") / "review-1366.png"), full_page=True)
+    # On a phone the review fits the screen: nothing scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts_dir("screenshots") / "review-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
     review.locator(".apply-review").click()
     expect(page.get_by_text("Document appliqué à la fiche")).to_be_visible()
     row = page.locator("[data-fact=version]")
@@ -102,7 +108,10 @@ def test_a_misread_value_is_corrected_in_the_review_then_shown_with_its_source(
     )
     expect(page.locator("[data-fact=first_registration_date] .fact-source")).to_contain_text("carte grise")
     expect(page.locator(".document-review")).to_have_count(0)
-    page.screenshot(path=str(artifacts_dir("screenshots") / "provenance.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir("screenshots") / "provenance-1366.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts_dir("screenshots") / "provenance-390.png"), full_page=True)
 
 
 def test_another_cars_invoice_is_held_back_with_nothing_applied(live_app, smtp_sink, page: Page, papers):

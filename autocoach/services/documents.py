@@ -25,6 +25,7 @@ from autocoach.domain.facts import SITUATION_FLAGS
 from autocoach.domain.formatting import format_number
 from autocoach.domain.vehicle_schema import VEHICLE_FIELDS, consistency_errors
 from autocoach.domain.vocabulary import DOCUMENT_TYPES, EXPENSE_CATEGORIES
+from autocoach.domain.wording import count
 from autocoach.models import Document, Expense, MileageReading, Vehicle, VehicleFact
 from autocoach.services import storage, vehicles
 from autocoach.services.text import UnreadableDocument, extract_text
@@ -39,20 +40,17 @@ MSG_UNKNOWN_TYPE = (
 MSG_UNEXPECTED = "La lecture de ce document a échoué de façon inattendue. Réessayez."
 MSG_DISK_FULL = storage.MSG_DISK_FULL
 
-def _documents(count: int) -> str:
-    return f"{format_number(count)} document{'s' if count > 1 else ''}"
-
 
 def _megabytes(size: int) -> str:
     return f"{format_number(size / (1024 * 1024), 1 if size < 10 * 1024 * 1024 else 0)} Mo"
 
 
-def check_files_per_upload(count: int) -> None:
+def check_files_per_upload(files: int) -> None:
     """One upload holds at most MAX_FILES_PER_UPLOAD files: refused whole, before reading any."""
     limit = get_settings().max_files_per_upload
-    if count > limit:
+    if files > limit:
         raise storage.RejectedUpload(
-            f"Vous avez envoyé {format_number(count)} fichiers : envoyez-en au plus "
+            f"Vous avez envoyé {format_number(files)} fichiers : envoyez-en au plus "
             f"{format_number(limit)} à la fois. Aucun n'a été enregistré."
         )
 
@@ -65,7 +63,7 @@ def _check_quotas(session: Session, scope: vehicles.OwnerScope, vehicle_id: int,
     ).one()
     if on_vehicle + 1 > settings.max_documents_per_vehicle:
         raise storage.RejectedUpload(
-            f"Cette voiture a déjà {_documents(on_vehicle)}, le maximum : supprimez-en "
+            f"Cette voiture a déjà {count(on_vehicle, 'document')}, le maximum : supprimez-en "
             "avant d'en ajouter."
         )
     stored = session.exec(

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.test_garage import VEHICLE_URL, fill_vehicle_form, open_records
 from tests.conftest import PROJECT_ROOT, artifacts_dir, log_in, unique_email
-from tests.fixtures.documents import build_invoices
+from tests.fixtures.documents import build_cartes_grises, build_invoices
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,8 @@ class Owner:
 
 @pytest.fixture(scope="module")
 def owner(live_app, smtp_sink, browser: Browser, tmp_path_factory) -> Owner:
-    """One owner with a car that has a read invoice (an expense, a reading) and an ad."""
+    """One owner with a car that has a read invoice (an expense, a reading), a
+    carte grise awaiting review, and an ad."""
     context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
     page = context.new_page()
     log_in(page, live_app, smtp_sink, unique_email("every-page"))
@@ -76,7 +77,13 @@ def owner(live_app, smtp_sink, browser: Browser, tmp_path_factory) -> Owner:
     invoice = next(f for f in build_invoices(root, random.Random(22)) if f.source == "text_pdf")
     page.set_input_files("#documents-upload input[type=file]", [str(invoice.path)])
     expect(page.locator(".document-row", has_text="Analysé")).to_have_count(1, timeout=90_000)
+    # What was read is checked, then applied (another car's plate: applied anyway).
+    page.locator(".document-row .apply-review").click()
     expect(page.locator("#expense-list")).to_be_visible()
+    # A carte grise left waiting for its review: the review form is checked too.
+    card = build_cartes_grises(root, random.Random(21))[1]
+    page.set_input_files("#documents-upload input[type=file]", [str(card.path)])
+    expect(page.locator(".document-review")).to_be_visible(timeout=90_000)
     page.click("#tab-sell")
     page.click("#generate-ad")
     expect(page.locator("#ad-title")).not_to_have_value("", timeout=30_000)

@@ -55,6 +55,9 @@ MSG_OTHER_VIN = "Ce document semble concerner le véhicule de numéro VIN {vin},
 NOTE_LOW_CONFIDENCE = "Lecture incertaine : à vérifier."
 NOTE_FRAGMENT = "Fragment de texte inattendu en fin de valeur : à vérifier."
 NOTE_CATALOGUE = "Lu « {read} » : corrigé d'après notre catalogue, à vérifier."
+NOTE_IMPLAUSIBLE = "Valeur inhabituelle pour une voiture : à vérifier."
+# Below these a value read is more likely an OCR slip than a real car's.
+PLAUSIBLE_MINIMUM = {"power_kw": 20, "co2": 20, "fiscal_power": 2}
 NOTE_ALTERNATIVES = "Le document se contredit, autre lecture : {others}. À vérifier."
 
 
@@ -181,6 +184,9 @@ def _proposal(
         note, value = f"À vérifier : {error}", raw
     else:
         note = noise_note(spec, value, confidence)
+        minimum = PLAUSIBLE_MINIMUM.get(spec.name)
+        if minimum is not None and isinstance(value, (int, float)) and 0 < value < minimum and not note:
+            note = NOTE_IMPLAUSIBLE
         if alternatives and not note:
             # Two places of the paper (machine-readable lines, coded fields) disagree.
             note = NOTE_ALTERNATIVES.format(others=", ".join(f"« {a} »" for a in alternatives))

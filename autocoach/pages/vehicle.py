@@ -321,30 +321,40 @@ def _removed_notice() -> rx.Component:
 
 
 def _reading_row(item: ReadingView) -> rx.Component:
-    return rx.hstack(
-        rx.text(item.date, size="2", min_width="6.5em"),
-        rx.text(item.km, size="2", weight="medium", text_decoration=rx.cond(item.typo, "line-through", "none")),
-        rx.text(item.source, size="1", color_scheme="gray"),
-        rx.spacer(),
-        rx.button(
-            rx.cond(item.typo, "Ce relevé est juste", "Erreur de saisie"),
-            size="1",
-            variant="ghost",
-            color_scheme="gray",
-            on_click=RecordsState.mark_typo(item.id, ~item.typo),
-            class_name="typo-reading",
+    return rx.flex(
+        rx.hstack(
+            rx.text(item.date, size="2", min_width="6.5em"),
+            rx.text(item.km, size="2", weight="medium", text_decoration=rx.cond(item.typo, "line-through", "none")),
+            rx.text(item.source, size="1", color_scheme="gray"),
+            align="center",
+            spacing="3",
+            wrap="wrap",
         ),
-        rx.icon_button(
-            rx.icon("trash-2", size=14),
-            size="1",
-            variant="ghost",
-            color_scheme="red",
-            aria_label="Supprimer le relevé du " + item.date,
-            on_click=RecordsState.delete_reading(item.id),
-            class_name="delete-reading",
+        rx.hstack(
+            rx.button(
+                rx.cond(item.typo, "Ce relevé est juste", "Erreur de saisie"),
+                size="1",
+                variant="ghost",
+                color_scheme="gray",
+                on_click=RecordsState.mark_typo(item.id, ~item.typo),
+                class_name="typo-reading",
+            ),
+            rx.icon_button(
+                rx.icon("trash-2", size=14),
+                size="1",
+                variant="ghost",
+                color_scheme="red",
+                aria_label="Supprimer le relevé du " + item.date,
+                on_click=RecordsState.delete_reading(item.id),
+                class_name="delete-reading",
+            ),
+            align="center",
+            spacing="2",
+            margin_left="auto",
         ),
         align="center",
-        spacing="3",
+        gap="0.5rem",
+        wrap="wrap",
         width="100%",
         class_name="reading-row",
     )

@@ -207,3 +207,12 @@ def test_a_paper_that_contradicts_itself_proposes_both_readings_unticked():
         alternatives={"license_plate": ["EG-482-KT"]},
     )
     assert "EG-482-KT" in plate.note and not plate.accept and plate.value == "FG-482-KT"
+
+
+def test_an_implausible_figure_read_is_to_check():
+    proposals = review.vehicle_proposals(
+        "carte_grise", {"power_kw": 7, "fiscal_power": 5, "co2": 119}, {}, TODAY
+    )
+    by_field = {p.field: p for p in proposals}
+    assert by_field["power_kw"].note == review.NOTE_IMPLAUSIBLE and not by_field["power_kw"].accept
+    assert by_field["fiscal_power"].accept and by_field["co2"].accept

@@ -24,7 +24,8 @@ from autocoach.domain.facts import (
 from autocoach.domain.jsonable import to_jsonable
 from autocoach.domain.odometer import OdometerReport, check_odometer
 from autocoach.models import Analysis, Document, Expense, MileageReading, Vehicle
-from autocoach.services import vehicles
+from autocoach.domain.vocabulary import DOCUMENT_TYPES
+from autocoach.services import ai, report, vehicles
 from autocoach.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -209,8 +210,6 @@ class Narrative:
 def narrative(scope: vehicles.OwnerScope, analysis_id: int) -> Narrative:
     """The analysis in words: the AI's when configured and it answers, else the
     engine's. Stored with the analysis, so the model is asked once per analysis."""
-    from autocoach.services import ai
-
     with read_session() as session:
         row = vehicles.owned_row(session, scope, Analysis, analysis_id, "Cette analyse est introuvable.")
         payload = dict(row.result or {})
@@ -231,9 +230,6 @@ def narrative(scope: vehicles.OwnerScope, analysis_id: int) -> Narrative:
 
 def vehicle_report(scope: vehicles.OwnerScope, vehicle_id: int, as_of: date) -> tuple[str, bytes]:
     """The PDF report of the owner's vehicle: (download name, bytes)."""
-    from autocoach.domain.vocabulary import DOCUMENT_TYPES
-    from autocoach.services import report
-
     done = analyze_vehicle(scope, vehicle_id, as_of)
     facts = vehicle_facts(scope, vehicle_id)
     papers = [

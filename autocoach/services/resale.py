@@ -13,7 +13,7 @@ from autocoach.domain import ad as ads
 from autocoach.domain.analysis import analyze
 from autocoach.domain.formatting import format_eur
 from autocoach.models import Document, Expense, GeneratedAd, Vehicle
-from autocoach.services import analysis, vehicles
+from autocoach.services import ai, analysis, vehicles
 from autocoach.settings import get_settings
 
 
@@ -87,8 +87,6 @@ def generate(
     scope: vehicles.OwnerScope, vehicle_id: int, as_of: date, *, platform: str = "leboncoin", variant: int = 0
 ) -> GeneratedAd:
     """Write a new ad (the template engine; the AI rewrites it when configured)."""
-    from autocoach.services import ai
-
     limit = title_limit(platform)
     ad = ads.generate_ad(_ad_facts(scope, vehicle_id, as_of), platform=platform, title_max=limit, variant=variant)
     source = "template"

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import reflex as rx
 
 from autocoach import routes
-from autocoach.services import auth
+from autocoach.services import account, auth
 from autocoach.state.drafts import FORGET_ALL_DRAFTS_SCRIPT
 from autocoach.web import session_hash_from_headers
 
@@ -192,8 +192,6 @@ class AccountState(SessionState):
 
     @rx.event
     def delete_account(self):
-        from autocoach.services import account
-
         user_id = self._require_user_id()
         if user_id is None:
             return rx.redirect(routes.LOGIN)

@@ -246,9 +246,10 @@ def live_app(tmp_path_factory, smtp_sink) -> Iterator[RunningApp]:
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(smtp_sink.port),
         SMTP_STARTTLS="false",
-        # Every browser test logs in from 127.0.0.1; the per-client limit has
-        # its own test against the service.
+        # Every browser test logs in from 127.0.0.1; the per-client limits have
+        # their own tests (tests/test_auth.py, tests/security/test_login_http.py).
         LOGIN_REQUESTS_PER_CLIENT_PER_HOUR="10000",
+        LOGIN_CHECKS_PER_CLIENT_PER_MINUTE="10000",
         # Small, so the server-side upload limit can be shown with small bodies.
         MAX_UPLOAD_MB="5",
     )

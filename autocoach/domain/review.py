@@ -200,9 +200,10 @@ def _proposal(
                 value = better
     if not error and value == current:
         return None
-    if spec.kind == "date" and isinstance(value, date) and spec.name != "first_registration_date":
-        date_error = dated_item_error("de la facture", value, None, today)
-        note = note or (f"À vérifier : {date_error}" if date_error else "")
+    if spec.kind == "date" and isinstance(value, date) and not note:
+        # A paper's date in the future is a misreading ("2O19" read as 2079…).
+        date_error = dated_item_error(f"de {spec.label.lower()}", value, None, today)
+        note = f"À vérifier : {date_error}" if date_error else ""
     return Proposal(
         field=spec.name,
         label=spec.label,

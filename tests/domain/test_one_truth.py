@@ -216,3 +216,10 @@ def test_an_implausible_figure_read_is_to_check():
     by_field = {p.field: p for p in proposals}
     assert by_field["power_kw"].note == review.NOTE_IMPLAUSIBLE and not by_field["power_kw"].accept
     assert by_field["fiscal_power"].accept and by_field["co2"].accept
+
+
+def test_a_paper_date_in_the_future_is_to_check():
+    [registration] = review.vehicle_proposals(
+        "carte_grise", {"first_registration_date": date(2029, 3, 15)}, {}, TODAY
+    )
+    assert "dans le futur" in registration.note and not registration.accept

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from autocoach.components.forms import SELECT_STYLE
+from autocoach.components.forms import SELECT_STYLE, delete_button
 from autocoach.components.layout import section_card
 from autocoach.domain.vocabulary import DOCUMENT_TYPES, EXPENSE_CATEGORIES, FUEL_TYPES
 from autocoach.state.documents import UPLOAD_ID, DocumentsState
@@ -183,13 +183,11 @@ def _document_row(item: DocumentView) -> rx.Component:
                     class_name="download-document",
                     custom_attrs={"data-href": item.download_url},
                 ),
-                rx.icon_button(
-                    rx.icon("trash-2", size=16),
-                    variant="ghost",
-                    color_scheme="red",
-                    aria_label="Supprimer le document",
-                    on_click=UndoState.request_delete("document", item.id, item.name),
-                    class_name="delete-document",
+                delete_button(
+                    "Supprimer le document",
+                    UndoState.request_delete("document", item.id, item.name),
+                    "delete-document",
+                    size="2",
                 ),
                 spacing="1",
             ),

@@ -26,6 +26,17 @@ def field_error(error: rx.Var, field_id: str) -> rx.Component:
     )
 
 
+def checked_input(field_id: str, name: str, error: rx.Var, **props) -> rx.Component:
+    """An input that says when it is wrong and where its message is (screen readers)."""
+    return rx.input(
+        id=field_id,
+        name=name,
+        aria_invalid=rx.cond(error != "", "true", "false"),
+        aria_describedby=f"{field_id}-error",
+        **props,
+    )
+
+
 def labelled(field_id: str, label: str, control: rx.Component, error: rx.Var, hint: str = "") -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
@@ -64,15 +75,14 @@ def text_field(
     return labelled(
         field_id,
         label + (" *" if required else ""),
-        rx.input(
-            id=field_id,
-            name=name,
+        checked_input(
+            field_id,
+            name,
+            error,
             type=type_,
             default_value=default,
             placeholder=placeholder,
             autocomplete=autocomplete,
-            aria_invalid=rx.cond(error != "", "true", "false"),
-            aria_describedby=f"{field_id}-error",
             size="2",
             width="100%",
             **props,
@@ -110,4 +120,30 @@ def select_field(
             style=SELECT_STYLE,
         ),
         error,
+    )
+
+
+def owner_form(*children: rx.Component, on_submit, spacing: str = "3", **props) -> rx.Component:  # noqa: ANN001
+    """A form whose fields stay as typed after a submit and whose messages are
+    ours, in French, in place (not the browser's bubbles)."""
+    return rx.form(
+        rx.vstack(*children, spacing=spacing, width="100%"),
+        on_submit=on_submit,
+        reset_on_submit=False,
+        no_validate=True,
+        width="100%",
+        **props,
+    )
+
+
+def delete_button(label: rx.Var | str, on_click, class_name: str, *, size: str = "1") -> rx.Component:  # noqa: ANN001
+    """The red bin of a row; `label` says what it deletes, for screen readers."""
+    return rx.icon_button(
+        rx.icon("trash-2", size=14 if size == "1" else 16),
+        size=size,
+        variant="ghost",
+        color_scheme="red",
+        aria_label=label,
+        on_click=on_click,
+        class_name=class_name,
     )

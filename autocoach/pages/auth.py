@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from autocoach.components.forms import LABEL_STYLE, field_error
+from autocoach.components.forms import LABEL_STYLE, checked_input, field_error, owner_form
 
 from autocoach import routes
 from autocoach.components.layout import page_frame
@@ -36,44 +36,32 @@ def login_page() -> rx.Component:
                 LoginState.logged_out,
                 rx.callout("Vous êtes déconnecté.", icon="log-out", color_scheme="gray"),
             ),
-            rx.form(
-                rx.vstack(
-                    rx.el.label(
-                        "Adresse e-mail",
-                        html_for="login-email",
-                        style=LABEL_STYLE,
-                    ),
-                    rx.input(
-                        id="login-email",
-                        name="email",
-                        type="email",
-                        autocomplete="email",
-                        placeholder="prenom.nom@exemple.fr",
-                        value=LoginState.email,
-                        on_change=LoginState.set_email,
-                        size="3",
-                        width="100%",
-                        aria_invalid=rx.cond(LoginState.email_error != "", "true", "false"),
-                        aria_describedby="login-email-error",
-                        auto_focus=True,
-                    ),
-                    field_error(LoginState.email_error, "login-email"),
-                    rx.button(
-                        rx.cond(LoginState.sending, rx.spinner(size="2"), rx.icon("mail", size=18)),
-                        rx.cond(LoginState.sending, "Envoi en cours…", "Recevoir mon lien"),
-                        type="submit",
-                        size="3",
-                        width="100%",
-                        disabled=LoginState.sending,
-                    ),
-                    spacing="2",
+            owner_form(
+                rx.el.label("Adresse e-mail", html_for="login-email", style=LABEL_STYLE),
+                checked_input(
+                    "login-email",
+                    "email",
+                    LoginState.email_error,
+                    type="email",
+                    autocomplete="email",
+                    placeholder="prenom.nom@exemple.fr",
+                    value=LoginState.email,
+                    on_change=LoginState.set_email,
+                    size="3",
                     width="100%",
+                    auto_focus=True,
+                ),
+                field_error(LoginState.email_error, "login-email"),
+                rx.button(
+                    rx.cond(LoginState.sending, rx.spinner(size="2"), rx.icon("mail", size=18)),
+                    rx.cond(LoginState.sending, "Envoi en cours…", "Recevoir mon lien"),
+                    type="submit",
+                    size="3",
+                    width="100%",
+                    disabled=LoginState.sending,
                 ),
                 on_submit=LoginState.request_link,
-                reset_on_submit=False,
-                # Our own messages, in French, rather than the browser's bubbles.
-                no_validate=True,
-                width="100%",
+                spacing="2",
             ),
             rx.cond(
                 LoginState.notice != "",

@@ -9,7 +9,15 @@ from autocoach.components.account import account_menu
 from autocoach.components.analysis import analysis_dashboard
 from autocoach.components.documents import documents_card
 from autocoach.components.resale import sell_tab
-from autocoach.components.forms import LABEL_STYLE, field_error, select_field, text_field
+from autocoach.components.forms import (
+    LABEL_STYLE,
+    checked_input,
+    delete_button,
+    field_error,
+    owner_form,
+    select_field,
+    text_field,
+)
 from autocoach.components.form_draft import form_draft
 from autocoach.components.layout import page_frame, section_card
 from autocoach.components.undo import undo_bar
@@ -58,43 +66,37 @@ def _plate_step() -> rx.Component:
                 "Nouveau format (AB-123-CD) ou ancien (123 ABC 75) : écrivez-la comme vous voulez.",
                 color_scheme="gray",
             ),
-            rx.form(
-                rx.vstack(
-                    rx.el.label("Plaque d'immatriculation", html_for="plate-input", style=LABEL_STYLE),
-                    rx.hstack(
-                        rx.input(
-                            id="plate-input",
-                            name="plate",
-                            value=VehicleFormState.plate_input,
-                            on_change=VehicleFormState.set_plate_input,
-                            placeholder="AB-123-CD",
-                            size="3",
-                            autocomplete="off",
-                            auto_focus=True,
-                            aria_invalid=rx.cond(VehicleFormState.plate_error != "", "true", "false"),
-                            aria_describedby="plate-input-error",
-                            text_transform="uppercase",
-                            font_family="monospace",
-                            flex="1",
-                        ),
-                        rx.button(
-                            rx.cond(VehicleFormState.looking_up, rx.spinner(size="2"), rx.icon("search", size=18)),
-                            rx.cond(VehicleFormState.looking_up, "Recherche…", "Continuer"),
-                            type="submit",
-                            size="3",
-                            disabled=VehicleFormState.looking_up,
-                            id="plate-submit",
-                        ),
-                        width="100%",
-                        spacing="2",
+            owner_form(
+                rx.el.label("Plaque d'immatriculation", html_for="plate-input", style=LABEL_STYLE),
+                rx.hstack(
+                    checked_input(
+                        "plate-input",
+                        "plate",
+                        VehicleFormState.plate_error,
+                        value=VehicleFormState.plate_input,
+                        on_change=VehicleFormState.set_plate_input,
+                        placeholder="AB-123-CD",
+                        size="3",
+                        autocomplete="off",
+                        auto_focus=True,
+                        text_transform="uppercase",
+                        font_family="monospace",
+                        flex="1",
                     ),
-                    field_error(VehicleFormState.plate_error, "plate-input"),
-                    spacing="2",
+                    rx.button(
+                        rx.cond(VehicleFormState.looking_up, rx.spinner(size="2"), rx.icon("search", size=18)),
+                        rx.cond(VehicleFormState.looking_up, "Recherche…", "Continuer"),
+                        type="submit",
+                        size="3",
+                        disabled=VehicleFormState.looking_up,
+                        id="plate-submit",
+                    ),
                     width="100%",
+                    spacing="2",
                 ),
+                field_error(VehicleFormState.plate_error, "plate-input"),
                 on_submit=VehicleFormState.submit_plate,
-                reset_on_submit=False,
-                width="100%",
+                spacing="2",
             ),
             rx.hstack(
                 rx.text("Pas de plaque sous la main ?", size="2", color_scheme="gray"),
@@ -339,15 +341,7 @@ def _reading_row(item: ReadingView) -> rx.Component:
                 on_click=RecordsState.mark_typo(item.id, ~item.typo),
                 class_name="typo-reading",
             ),
-            rx.icon_button(
-                rx.icon("trash-2", size=14),
-                size="1",
-                variant="ghost",
-                color_scheme="red",
-                aria_label="Supprimer le relevé du " + item.date,
-                on_click=RecordsState.delete_reading(item.id),
-                class_name="delete-reading",
-            ),
+            delete_button("Supprimer le relevé du " + item.date, RecordsState.delete_reading(item.id), "delete-reading"),
             align="center",
             spacing="2",
             margin_left="auto",
@@ -364,44 +358,38 @@ def _mileage_card() -> rx.Component:
     errors = VehicleState.mileage_errors
     return section_card(
         "Kilométrage",
-        rx.form(
-            rx.vstack(
-                rx.grid(
-                    rx.vstack(
-                        rx.el.label("Nouveau relevé (km)", html_for="km-input", style=LABEL_STYLE),
-                        rx.input(id="km-input", name="km", default_value=VehicleState.km_input, input_mode="numeric", placeholder="65 000", width="100%", aria_describedby="km-input-error"),
-                        field_error(errors.get("km", ""), "km-input"),
-                        spacing="1",
-                    ),
-                    rx.vstack(
-                        rx.el.label("Date du relevé", html_for="km-date", style=LABEL_STYLE),
-                        rx.input(id="km-date", name="date", type="date", default_value=VehicleState.date_input, width="100%", aria_describedby="km-date-error"),
-                        field_error(errors.get("date", ""), "km-date"),
-                        spacing="1",
-                    ),
-                    columns=rx.breakpoints(initial="1", sm="2"),
-                    gap="0.75rem",
-                    width="100%",
+        owner_form(
+            rx.grid(
+                rx.vstack(
+                    rx.el.label("Nouveau relevé (km)", html_for="km-input", style=LABEL_STYLE),
+                    rx.input(id="km-input", name="km", default_value=VehicleState.km_input, input_mode="numeric", placeholder="65 000", width="100%", aria_describedby="km-input-error"),
+                    field_error(errors.get("km", ""), "km-input"),
+                    spacing="1",
                 ),
-                rx.cond(
-                    VehicleState.needs_correction,
-                    rx.el.label(
-                        rx.hstack(
-                            rx.el.input(type="checkbox", name="confirm_correction", id="km-correction"),
-                            rx.text("Corriger le kilométrage (erreur de saisie)", size="2"),
-                            align="center",
-                            spacing="2",
-                        ),
-                        html_for="km-correction",
-                    ),
+                rx.vstack(
+                    rx.el.label("Date du relevé", html_for="km-date", style=LABEL_STYLE),
+                    rx.input(id="km-date", name="date", type="date", default_value=VehicleState.date_input, width="100%", aria_describedby="km-date-error"),
+                    field_error(errors.get("date", ""), "km-date"),
+                    spacing="1",
                 ),
-                rx.button(rx.icon("gauge", size=16), "Mettre à jour", type="submit", id="km-submit"),
-                spacing="3",
+                columns=rx.breakpoints(initial="1", sm="2"),
+                gap="0.75rem",
                 width="100%",
             ),
+            rx.cond(
+                VehicleState.needs_correction,
+                rx.el.label(
+                    rx.hstack(
+                        rx.el.input(type="checkbox", name="confirm_correction", id="km-correction"),
+                        rx.text("Corriger le kilométrage (erreur de saisie)", size="2"),
+                        align="center",
+                        spacing="2",
+                    ),
+                    html_for="km-correction",
+                ),
+            ),
+            rx.button(rx.icon("gauge", size=16), "Mettre à jour", type="submit", id="km-submit"),
             on_submit=RecordsState.submit_mileage,
-            reset_on_submit=False,
-            no_validate=True,
             key=VehicleState.mileage,
         ),
         rx.heading("Historique des relevés", as_="h3", size="2", color_scheme="gray"),
@@ -413,31 +401,24 @@ def _mileage_card() -> rx.Component:
 def _expense_form(item: ExpenseView) -> rx.Component:
     """Correct an expense read from an invoice (or typed): every field editable."""
     errors = RecordsState.expense_errors
-    return rx.form(
-        rx.vstack(
-            rx.el.input(type="hidden", name="expense_id", value=item.id),
-            rx.grid(
-                text_field("date", "Date", errors, item.date_input, type_="date"),
-                text_field("label", "Garage et intervention", errors, item.label_input),
-                text_field("mileage", "Kilométrage (km)", errors, item.mileage_input, input_mode="numeric"),
-                text_field("amount", "Montant TTC (€)", errors, item.amount_input, input_mode="decimal"),
-                select_field("category", "Catégorie", EXPENSE_CATEGORIES, errors, item.category_input),
-                columns=rx.breakpoints(initial="1", sm="2"),
-                gap="0.75rem",
-                width="100%",
-            ),
-            rx.hstack(
-                rx.button("Enregistrer", type="submit", size="2", id="save-expense"),
-                rx.button("Annuler", type="button", size="2", variant="soft", color_scheme="gray", on_click=RecordsState.cancel_expense_edit),
-                spacing="2",
-            ),
-            spacing="3",
+    return owner_form(
+        rx.el.input(type="hidden", name="expense_id", value=item.id),
+        rx.grid(
+            text_field("date", "Date", errors, item.date_input, type_="date"),
+            text_field("label", "Garage et intervention", errors, item.label_input),
+            text_field("mileage", "Kilométrage (km)", errors, item.mileage_input, input_mode="numeric"),
+            text_field("amount", "Montant TTC (€)", errors, item.amount_input, input_mode="decimal"),
+            select_field("category", "Catégorie", EXPENSE_CATEGORIES, errors, item.category_input),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            gap="0.75rem",
             width="100%",
         ),
+        rx.hstack(
+            rx.button("Enregistrer", type="submit", size="2", id="save-expense"),
+            rx.button("Annuler", type="button", size="2", variant="soft", color_scheme="gray", on_click=RecordsState.cancel_expense_edit),
+            spacing="2",
+        ),
         on_submit=RecordsState.save_expense,
-        reset_on_submit=False,
-        no_validate=True,
-        width="100%",
     )
 
 
@@ -460,11 +441,7 @@ def _expense_row(item: ExpenseView) -> rx.Component:
                     aria_label="Corriger la dépense du " + item.date,
                     on_click=RecordsState.edit_expense(item.id), class_name="edit-expense",
                 ),
-                rx.icon_button(
-                    rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
-                    aria_label="Supprimer la dépense du " + item.date,
-                    on_click=RecordsState.delete_expense(item.id), class_name="delete-expense",
-                ),
+                delete_button("Supprimer la dépense du " + item.date, RecordsState.delete_expense(item.id), "delete-expense"),
                 align="center",
                 spacing="2",
                 width="100%",

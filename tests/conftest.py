@@ -165,7 +165,9 @@ def stop_app(process: subprocess.Popen) -> None:
     if process.poll() is None:
         os.killpg(process.pid, 15)
         try:
-            process.wait(timeout=20)
+            # A graceful stop also stops the embedded reading worker and releases
+            # the sockets' records in Redis; on a loaded machine it takes a while.
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
             process.wait()
